@@ -1,0 +1,32 @@
+"""micrograd: a scalar-valued reverse-mode automatic differentiation engine with a small neural-net library.
+
+The core (Value, grad, no_grad, gradcheck) uses only the standard library;
+drawing (draw_dot, needs graphviz) and `micrograd.testing` (needs hypothesis)
+are imported on first use.
+"""
+
+import importlib
+
+from micrograd.autodiff import grad
+from micrograd.engine import Value, dot, sum
+from micrograd.grad_mode import enable_grad, is_grad_enabled, no_grad
+
+__version__ = "1.0.0"
+
+_LAZY = {
+    "gradcheck": "micrograd.gradcheck",
+    "check_grads": "micrograd.gradcheck",
+    "GradcheckError": "micrograd.gradcheck",
+    "draw_dot": "micrograd.viz",
+}
+_SUBMODULES = {"nn", "optim", "losses", "data", "viz", "examples", "testing", "training", "cli"}
+
+__all__ = ["Value", "dot", "grad", "no_grad", "enable_grad", "is_grad_enabled", *_LAZY]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    if name in _SUBMODULES:
+        return importlib.import_module(f"micrograd.{name}")
+    raise AttributeError(f"module 'micrograd' has no attribute {name!r}")

@@ -1,0 +1,124 @@
+"""Reverse-mode differentiation: `backward()` and `grad()`.
+
+A pass visits every node reachable from the output exactly once, after all of
+its parents (Kahn's algorithm), so each node's gradient is complete when it is
+passed on. Nothing recurses, nothing is copied per node: the pass counts each
+node's parents in `node._pending` and collects its upstream gradient in
+`node._acc`, and leaves both as it found them.
+"""
+
+import numbers
+import threading
+
+from micrograd.engine import Value, derivative_rule
+
+# Passes use scratch slots on the nodes: two threads must not walk a shared graph at once.
+_pass_lock = threading.Lock()
+
+
+def backward(output, gradient=1.0):
+    """Add d(output)/d(node) * gradient to `.grad` of every node output depends on."""
+    def accumulate(node, upstream):
+        node.grad += upstream
+    _propagate(_check_value(output, "backward() output"), _seed(gradient, False), False, accumulate)
+
+
+def grad(output, inputs, gradient=1.0, create_graph=False):
+    """d(output)/d(input) * gradient for each input, returned as Values; `.grad` is untouched.
+
+    An input that output does not depend on gets Value(0.0). With
+    create_graph=True the results are nodes of a graph of their own, so they
+    can be differentiated again, to any order.
+    """
+    output = _check_value(output, "grad() output")
+    inputs = [inputs] if isinstance(inputs, Value) else list(inputs)
+    for i, x in enumerate(inputs):
+        _check_value(x, f"grad() inputs[{i}]")
+    wanted = set(inputs)
+    found = {}
+
+    def collect(node, upstream):
+        if node in wanted:
+            found[node] = upstream
+
+    _propagate(output, _seed(gradient, create_graph), create_graph, collect)
+    return [_result(found.get(x, 0.0), create_graph) for x in inputs]
+
+
+def _check_value(x, what):
+    if not isinstance(x, Value):
+        raise TypeError(f"{what} must be a Value, got {type(x).__name__}")
+    return x
+
+
+def _seed(gradient, create_graph):
+    if create_graph and isinstance(gradient, Value):
+        return gradient
+    if isinstance(gradient, Value):
+        return gradient.data
+    if isinstance(gradient, numbers.Real):
+        return float(gradient)
+    raise TypeError(f"gradient must be a real number, got {type(gradient).__name__}")
+
+
+def _result(gradient, create_graph):
+    if isinstance(gradient, Value):
+        return gradient if create_graph else Value(gradient.data)
+    return Value(gradient)
+
+
+def _propagate(root, seed, create_graph, visit):
+    """Call visit(node, its total upstream gradient) for each node, parents before children."""
+    with _pass_lock:
+        try:
+            _count_parents(root)
+            root._acc = seed
+            ready = [root]
+            while ready:
+                node = ready.pop()
+                upstream, node._acc = node._acc, None
+                visit(node, upstream)
+                children = node._prev
+                if not children:
+                    continue
+                rule = derivative_rule(node._op)
+                if rule is None:
+                    raise ValueError(
+                        f"cannot differentiate through op {node._op!r} of {node!r}: "
+                        f"micrograd has no derivative rule for it")
+                if create_graph:
+                    grads = rule(upstream, node, *children)
+                else:
+                    grads = rule(upstream, node.data, *[child.data for child in children])
+                for child, gradient in zip(children, grads):
+                    previous = child._acc
+                    child._acc = gradient if previous is None else previous + gradient
+                    child._pending -= 1
+                    if not child._pending:
+                        ready.append(child)
+        except BaseException:
+            _clear_scratch(root)
+            raise
+
+
+def _count_parents(root):
+    """Set node._pending to the number of edges into node from nodes reachable from root."""
+    stack = [root]
+    while stack:
+        for child in stack.pop()._prev:
+            if not child._pending:
+                stack.append(child)
+            child._pending += 1
+
+
+def _clear_scratch(root):
+    """Undo a pass that stopped half way, so the next one starts clean."""
+    seen = {root}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        node._pending, node._acc = 0, None
+        for child in node._prev:
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
