@@ -88,6 +88,10 @@ def _propagate(root, seed, create_graph, visit):
                         f"micrograd has no derivative rule for it")
                 if create_graph:
                     grads = rule(upstream, node, *children)
+                elif len(children) == 2:  # unrolled: most nodes have one or two operands
+                    grads = rule(upstream, node.data, children[0].data, children[1].data)
+                elif len(children) == 1:
+                    grads = rule(upstream, node.data, children[0].data)
                 else:
                     grads = rule(upstream, node.data, *[child.data for child in children])
                 for child, gradient in zip(children, grads):

@@ -25,7 +25,7 @@ class Value:
         self.grad = 0.0
         self.label = label
         self._op = _op
-        self._prev = _to_children(_children)
+        self._prev = _to_children(_children) if _children else ()
         self._pending = 0
         self._acc = None
 
@@ -63,7 +63,8 @@ class Value:
         if not isinstance(other, numbers.Real):
             return NotImplemented
         # A constant exponent is part of the op's name, as in micrograd ('**2').
-        return _apply(_constant_power_name(other), (self,))
+        name = _constant_power_name(other)
+        return _apply(name, (self,), _constant_power(name)[0])
 
     def __rpow__(self, other):
         return _binary('**', other, self)
@@ -155,12 +156,15 @@ def _as_value(x):
     """x itself if it is a Value, a new constant leaf if it is a real number, else None."""
     if isinstance(x, Value):
         return x
+    if type(x) is float:  # the common case, without Value()'s checks
+        return _node(x, (), '')
     if isinstance(x, numbers.Real):
         return Value(x)
     return None
 
 
 _new_object = object.__new__
+_mode = grad_mode.state
 
 
 def _node(data, children, op):
@@ -171,7 +175,7 @@ def _node(data, children, op):
     out.label = ''
     out._pending = 0
     out._acc = None
-    if grad_mode.state.enabled:
+    if _mode.enabled:
         out._op = op
         out._prev = children
     else:
@@ -181,21 +185,35 @@ def _node(data, children, op):
 
 
 def _binary(op, left, right):
-    left, right = _as_value(left), _as_value(right)
-    if left is None or right is None:
-        return NotImplemented
-    return _apply(op, (left, right))
+    if type(left) is not Value:
+        left = _as_value(left)
+        if left is None:
+            return NotImplemented
+    if type(right) is not Value:
+        right = _as_value(right)
+        if right is None:
+            return NotImplemented
+    a, b = left.data, right.data
+    try:
+        data = OPS[op][0](a, b)
+    except (ArithmeticError, ValueError) as error:
+        raise _math_error(op, (a, b), error) from None
+    return _node(data, (left, right), op)
 
 
-def _apply(op, operands):
+def _apply(op, operands, forward=None):
     """Compute op on the operands' data and record the result as a node."""
-    forward = forward_function(op)
     data = [operand.data for operand in operands]
     try:
-        result = forward(*data)
+        result = (forward or OPS[op][0])(*data)
     except (ArithmeticError, ValueError) as error:
-        raise type(error)(f"{_expression(op, data)}: {_reason(op, error)}") from None
+        raise _math_error(op, data, error) from None
     return _node(result, operands, op)
+
+
+def _math_error(op, data, error):
+    """Python's own exception type, with a message naming the op and its operands."""
+    return type(error)(f"{_expression(op, data)}: {_reason(op, error)}")
 
 
 def _expression(op, data):
@@ -346,20 +364,11 @@ def _constant_power(op):
             lambda g, out, a: (g * _power_slope(a, exponent),))
 
 
-def _row(op):
+def derivative_rule(op):
+    """The derivative of an op by name, or None for an op the engine does not know."""
     row = OPS.get(op)
     if row is None and op.startswith('**'):
         row = _constant_power(op)
-    return row
-
-
-def forward_function(op):
-    return _row(op)[0]
-
-
-def derivative_rule(op):
-    """The derivative of an op by name, or None for an op the engine does not know."""
-    row = _row(op)
     return row and row[1]
 
 
