@@ -97,8 +97,9 @@ def _propagate(root, seed, create_graph, visit):
                 for child, gradient in zip(children, grads):
                     previous = child._acc
                     child._acc = gradient if previous is None else previous + gradient
-                    child._pending -= 1
-                    if not child._pending:
+                    pending = child._pending - 1
+                    child._pending = pending
+                    if not pending:
                         ready.append(child)
         except BaseException:
             _clear_scratch(root)

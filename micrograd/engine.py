@@ -373,13 +373,15 @@ def derivative_rule(op):
 
 
 def _values(xs, what):
-    values = []
-    for x in xs:
-        value = _as_value(x)
-        if value is None:
-            raise TypeError(f"{what} must be Values or real numbers, got {type(x).__name__}: {x!r:.60}")
-        values.append(value)
-    return values
+    """xs as a list of Values, numbers becoming constant leaves."""
+    return [x if type(x) is Value else _lifted(x, what) for x in xs]
+
+
+def _lifted(x, what):
+    value = _as_value(x)
+    if value is None:
+        raise TypeError(f"{what} must be Values or real numbers, got {type(x).__name__}: {x!r:.60}")
+    return value
 
 
 def dot(weights, inputs, bias=None):
@@ -391,9 +393,10 @@ def dot(weights, inputs, bias=None):
     weights, inputs = _values(weights, "dot weights"), _values(inputs, "dot inputs")
     if len(weights) != len(inputs):
         raise ValueError(f"dot needs as many weights as inputs, got {len(weights)} and {len(inputs)}")
-    operands = [v for pair in zip(weights, inputs) for v in pair]
+    operands = [None] * (2 * len(weights))
+    operands[0::2], operands[1::2] = weights, inputs
     if bias is not None:
-        operands += _values([bias], "dot bias")
+        operands.append(_lifted(bias, "dot bias"))
     return _apply('dot', tuple(operands))
 
 
