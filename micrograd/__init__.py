@@ -10,18 +10,19 @@ import importlib
 from micrograd.autodiff import grad
 from micrograd.engine import Value, dot, sum
 from micrograd.grad_mode import enable_grad, is_grad_enabled, no_grad
+# Eager (standard library only): importing the submodule micrograd.gradcheck would
+# otherwise replace the lazily bound function `micrograd.gradcheck` with the module.
+from micrograd.gradcheck import GradcheckError, check_grads, gradcheck
 
 __version__ = "1.0.0"
 
 _LAZY = {
-    "gradcheck": "micrograd.gradcheck",
-    "check_grads": "micrograd.gradcheck",
-    "GradcheckError": "micrograd.gradcheck",
     "draw_dot": "micrograd.viz",
 }
-_SUBMODULES = {"nn", "optim", "losses", "data", "viz", "examples", "testing", "training", "cli"}
+_SUBMODULES = {"nn", "optim", "losses", "data", "viz", "examples", "expr", "testing", "training", "plots", "cli"}
 
-__all__ = ["Value", "dot", "grad", "no_grad", "enable_grad", "is_grad_enabled", *_LAZY]
+__all__ = ["Value", "dot", "grad", "no_grad", "enable_grad", "is_grad_enabled",
+           "gradcheck", "check_grads", "GradcheckError", *_LAZY]
 
 
 def __getattr__(name):

@@ -303,12 +303,23 @@ def _divide_ieee(x, y):
 
 
 def _power_slope(a, b):
-    """d(a ** b)/da as PyTorch computes it: 0 where b == 0, inf at a == 0 for b < 1."""
+    """d(a ** b)/da as PyTorch computes it: 0 where b == 0; on floats, inf where a ** (b - 1) is."""
     if _is_zero(b):
         return 0.0
-    if _is_zero(a) and b < 1 and not isinstance(a, Value):
+    if isinstance(a, Value) or isinstance(b, Value):
+        return b * a ** (b - 1)
+    return b * _power_ieee(a, b - 1)
+
+
+def _power_ieee(a, e):
+    """a ** e on floats with IEEE's inf where Python raises (0 to a negative power, overflow)."""
+    try:
+        return a ** e
+    except ZeroDivisionError:
         return math.inf
-    return b * a ** (b - 1)
+    except OverflowError:
+        odd = float(e).is_integer() and e % 2 == 1
+        return -math.inf if a < 0 and odd else math.inf
 
 
 def _log_of_base(a):

@@ -1,0 +1,135 @@
+"""The expression language: graphs that compute what the formula says, and one-line rejections."""
+
+import math
+
+import pytest
+
+from micrograd import Value
+from micrograd.expr import FUNCTIONS, ExpressionError, evaluate, parse_values
+
+MATH = {'exp': math.exp, 'log': math.log, 'tanh': math.tanh, 'sigmoid': lambda x: 1 / (1 + math.exp(-x)),
+        'relu': lambda x: max(x, 0.0), 'sqrt': math.sqrt, 'sin': math.sin, 'cos': math.cos, 'abs': abs}
+
+
+def leaves(root):
+    """{label: Value} of the labelled Values in root's graph."""
+    found, stack = {}, [root]
+    while stack:
+        node = stack.pop()
+        if node.label:
+            found[node.label] = node
+        stack.extend(node._prev)
+    return found
+
+
+def test_evaluate_returns_the_root_of_a_labelled_graph():
+    root = evaluate("x*y", {"x": 2, "y": 3})
+    assert isinstance(root, Value) and root.data == 6.0
+    root.backward()
+    x, y = leaves(root)['x'], leaves(root)['y']
+    assert (x.grad, y.grad) == (3.0, 2.0)
+
+
+def test_the_neuron_expression_matches_hand_derived_derivatives():
+    values = {'x1': 2, 'x2': 0, 'w1': -3, 'w2': 1, 'b': 6.8813735870195432}
+    o = evaluate("tanh(x1*w1 + x2*w2 + b)", values)
+    o.backward()
+    slope = 1 - o.data ** 2
+    assert o.data == pytest.approx(1 / math.sqrt(2), rel=1e-12)
+    grads = {name: value.grad for name, value in leaves(o).items()}
+    assert grads == pytest.approx({'x1': -3 * slope, 'w1': 2 * slope, 'x2': 1 * slope, 'w2': 0.0,
+                                   'b': slope}, rel=1e-12)
+
+
+@pytest.mark.parametrize('name', sorted(FUNCTIONS))
+def test_each_function_computes_the_math_function_and_its_slope(name):
+    x, h = 0.7, 1e-6
+    root = evaluate(f"{name}(x)", {'x': x})
+    root.backward()
+    assert root.data == pytest.approx(MATH[name](x), rel=1e-14)
+    central = (MATH[name](x + h) - MATH[name](x - h)) / (2 * h)
+    assert leaves(root)['x'].grad == pytest.approx(central, rel=1e-6)
+
+
+X, XY = {'x': 3}, {'x': 3, 'y': 2}
+
+
+@pytest.mark.parametrize('source, values, expected', [
+    ("-x**2", X, -9.0), ("2**-1", {}, 0.5), ("x - y - 1", XY, 0.0), ("x / y / 2", XY, 0.75),
+    ("2**x**0.5", X, 2 ** 3 ** 0.5), ("+x * (y + 1)", XY, 9.0), ("-(-x)", X, 3.0),
+    ("1e-3 * x", X, 0.003), ("abs(-x) + relu(-y)", XY, 3.0),
+])
+def test_precedence_and_associativity_follow_python(source, values, expected):
+    assert evaluate(source, values).data == pytest.approx(expected, rel=1e-15)
+
+
+def test_a_name_used_twice_is_one_leaf():
+    root = evaluate("x*x", {'x': 3})
+    assert root._prev[0] is root._prev[1]
+    root.backward()
+    assert root._prev[0].grad == 6.0
+
+
+def test_a_literal_exponent_stays_in_the_op_as_in_micrograd():
+    assert evaluate("x**2", {'x': 3})._op == '**2'
+    assert evaluate("x**-0.5", {'x': 4})._op == '**-0.5'
+    assert evaluate("x**y", {'x': 3, 'y': 2})._op == '**'
+
+
+@pytest.mark.parametrize('source, values, message', [
+    ("__import__('os').system('touch PWNED')", {}, "calling anything but a function name"),
+    ("x.real", {'x': 1}, r"attribute access \(\.real\) is not allowed at column 1"),
+    ("x[0]", {'x': 1}, "subscript"),
+    ("(lambda: 1)()", {}, "calling anything but a function name"),
+    ("lambda: 1", {}, "lambda is not allowed"),
+    ("[x for x in y]", {}, "listcomp is not allowed"),
+    ("tanh(x=1)", {}, r"tanh\(\) takes exactly one argument, without keywords"),
+    ("tanh(x, x)", {'x': 1}, r"tanh\(\) takes exactly one argument"),
+    ("tanh(*x)", {'x': 1}, r"tanh\(\) takes exactly one argument"),
+    ("open(x)", {'x': 1}, r"unknown function open\(\)"),
+    ("x % 2", {'x': 1}, "the operator % is not allowed"),
+    ("x < 2", {'x': 1}, "comparison is not allowed"),
+    ("'a' + x", {'x': 1}, "'a' is not a number"),
+    ("True * x", {'x': 1}, "True is not a number"),
+    ("2j * x", {'x': 1}, "2j is not a number"),
+    ("x +", {'x': 1}, "invalid expression: invalid syntax"),
+    ("x = 1", {}, "invalid expression"),
+    ("", {}, "the expression is empty"),
+    ("x * y", {'x': 1}, "y has no value: give it as y=NUMBER"),
+    ("x", {'x': 1, 'z': 2}, "z is given a value but is not used"),
+    ("x", {'x': 'one'}, "the value of x is not a usable number"),
+    ("log(x)", {'x': 0}, r"log\(0\.0\): log is defined for positive numbers only"),
+    ("x / 0", {'x': 1}, "1.0 / 0.0"),
+    ("exp(x)", {'x': 1000}, "too large"),
+    ("x" + "+x" * 100_000, {'x': 1}, "nested too deeply"),
+    ("(" * 300 + "x" + ")" * 300, {'x': 1}, "too many nested parentheses"),
+])
+def test_anything_else_is_rejected_in_one_line(source, values, message):
+    with pytest.raises(ExpressionError, match=message) as error:
+        evaluate(source, values)
+    assert '\n' not in str(error.value)
+
+
+def test_parse_values():
+    assert parse_values(['x=2', 'w_1 = -3.5', 'big=1e300']) == {'x': 2.0, 'w_1': -3.5, 'big': 1e300}
+
+
+@pytest.mark.parametrize('assignments, message', [
+    (['x=1', 'x=2'], "x is given a value twice"),
+    (['x=one'], "the value of x must be a number, got 'one'"),
+    (['x'], "expected NAME=NUMBER, got 'x'"),
+    (['1x=2'], "expected NAME=NUMBER"),
+    (['lambda=2'], "expected NAME=NUMBER"),
+    (['x='], "the value of x must be a number, got ''"),
+])
+def test_parse_values_rejects(assignments, message):
+    with pytest.raises(ExpressionError, match=message):
+        parse_values(assignments)
+
+
+def test_a_gradient_that_overflows_is_inf_as_in_pytorch():
+    # Engine bug (engine.py, _power_slope): backward raises OverflowError from float ** where
+    # PyTorch's gradient is -inf: d(x ** b)/dx = b * x ** (b - 1) = -1.0001 * 1e-300 ** -2.0001.
+    root = evaluate("x**-1.0001", {'x': 1e-300})
+    root.backward()
+    assert leaves(root)['x'].grad == -math.inf
