@@ -15,7 +15,7 @@ from pathlib import Path
 import graphviz
 
 from micrograd.engine import Value
-from micrograd.nn import write_atomically
+from micrograd.atomic import write_atomically
 
 RANKDIRS = ('LR', 'TB', 'RL', 'BT')
 FORMATS = ('svg', 'png', 'pdf')

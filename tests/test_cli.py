@@ -26,15 +26,6 @@ def svg_texts(path):
     return {text.text for text in ET.parse(path).iter('{http://www.w3.org/2000/svg}text')}
 
 
-@pytest.fixture
-def no_dot(tmp_path, monkeypatch):
-    """PATH without Graphviz's dot program."""
-    empty = tmp_path / 'bin'
-    empty.mkdir()
-    monkeypatch.setenv('PATH', str(empty))
-    return {**os.environ}
-
-
 def test_draw_apple_orange_svg_shows_the_books_numbers(tmp_path, capsys):
     out = tmp_path / 'ao.svg'
     assert run(['draw', 'apple-orange', '-o', str(out)], capsys) == (0, f'wrote {out}\n', '')

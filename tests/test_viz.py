@@ -173,14 +173,6 @@ def test_jupyter_displays_the_graph_as_svg():
     assert ET.fromstring(bundle['image/svg+xml']).tag == f'{SVG}svg'
 
 
-@pytest.fixture
-def no_dot(tmp_path, monkeypatch):
-    """PATH without Graphviz's dot program."""
-    empty = tmp_path / 'bin'
-    empty.mkdir()
-    monkeypatch.setenv('PATH', str(empty))
-
-
 def test_without_dot_the_source_works_and_rendering_says_how_to_install(no_dot, tmp_path):
     graph = draw_dot(examples.buy_apple().root)
     assert 'data 220' in graph.source
