@@ -303,10 +303,16 @@ def _divide_ieee(x, y):
 
 
 def _power_slope(a, b):
-    """d(a ** b)/da as PyTorch computes it: 0 where b == 0; on floats, inf where a ** (b - 1) is."""
-    if _is_zero(b):
+    """d(a ** b)/da. On floats as PyTorch computes it: 0 where b == 0, inf where a ** (b - 1) is.
+
+    A Value exponent keeps its own dependence even at b == 0, so that higher
+    orders stay right (PyTorch's mask drops it there).
+    """
+    if isinstance(b, Value):
+        return 0.0 if _is_zero(a) and _is_zero(b) else b * a ** (b - 1)
+    if b == 0:
         return 0.0
-    if isinstance(a, Value) or isinstance(b, Value):
+    if isinstance(a, Value):
         return b * a ** (b - 1)
     return b * _power_ieee(a, b - 1)
 

@@ -1,0 +1,98 @@
+"""Toy 2-D classification data sets without numpy or scikit-learn.
+
+Each function returns (X, y): X a list of [x1, x2] floats, y a list of 0/1
+ints. The points are laid out like scikit-learn's generators, then shuffled
+and jittered with Gaussian noise drawn from random.Random(random_state) (never
+the global random), so a given random_state always gives the same data.
+"""
+
+import math
+import numbers
+import random
+
+
+def make_moons(n_samples=100, noise=None, random_state=None, shuffle=True):
+    """Two interleaving half circles, as sklearn.datasets.make_moons: outer n//2 points (label 0), inner the rest."""
+    n_outer = _count(n_samples) // 2
+    n_inner = n_samples - n_outer
+    outer = [(math.cos(t), math.sin(t)) for t in _linspace(0, math.pi, n_outer)]
+    inner = [(1 - math.cos(t), 1 - math.sin(t) - 0.5) for t in _linspace(0, math.pi, n_inner)]
+    return _finish(outer, inner, noise, random_state, shuffle)
+
+
+def make_circles(n_samples=100, noise=None, random_state=None, factor=0.8, shuffle=True):
+    """A circle of radius 1 (label 0) around a circle of radius `factor` (label 1), as scikit-learn's."""
+    if not isinstance(factor, numbers.Real) or not 0 <= factor < 1:
+        raise ValueError(f"factor must be in [0, 1), got {factor!r:.60}")
+    n_outer = _count(n_samples) // 2
+    n_inner = n_samples - n_outer
+    outer = [(math.cos(t), math.sin(t)) for t in _linspace(0, 2 * math.pi, n_outer, endpoint=False)]
+    inner = [(factor * math.cos(t), factor * math.sin(t))
+             for t in _linspace(0, 2 * math.pi, n_inner, endpoint=False)]
+    return _finish(outer, inner, noise, random_state, shuffle)
+
+
+def make_xor(n_samples=100, noise=None, random_state=None, shuffle=True):
+    """The XOR truth table: point i sits on corner i % 4 of (0,0), (0,1), (1,0), (1,1); label a xor b.
+
+    `make_xor(4)` gives the four rows of the truth table (in shuffled order).
+    """
+    corners = [(0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0)]
+    points = [corners[i % 4] for i in range(_count(n_samples))]
+    return _finish([p for p in points if p[0] == p[1]], [p for p in points if p[0] != p[1]],
+                   noise, random_state, shuffle)
+
+
+def make_spirals(n_samples=100, noise=None, random_state=None, shuffle=True):
+    """Two interleaved spirals of 1.5 turns each (labels 0 and 1), the second the first rotated by pi."""
+    n_first = _count(n_samples) // 2
+    first, second = ([(r * math.cos(3 * math.pi * r + phase), r * math.sin(3 * math.pi * r + phase))
+                      for r in _linspace(0.05, 1, n)]
+                     for phase, n in ((0.0, n_first), (math.pi, n_samples - n_first)))
+    return _finish(first, second, noise, random_state, shuffle)
+
+
+def _finish(class0, class1, noise, random_state, shuffle):
+    """Label, shuffle, then add noise (scikit-learn's order)."""
+    noise = _noise(noise)
+    rng = _rng(random_state)
+    samples = [(point, 0) for point in class0] + [(point, 1) for point in class1]
+    if shuffle:
+        rng.shuffle(samples)
+    X = [[x1 + rng.gauss(0, noise), x2 + rng.gauss(0, noise)] if noise else [x1, x2]
+         for (x1, x2), _ in samples]
+    return X, [label for _, label in samples]
+
+
+def _linspace(start, stop, n, endpoint=True):
+    """numpy.linspace's points: start + i*step, with the last point exactly stop."""
+    if n == 1 or n == 0:
+        return [start] * n
+    step = (stop - start) / (n - 1 if endpoint else n)
+    points = [i * step + start for i in range(n)]
+    if endpoint:
+        points[-1] = stop
+    return points
+
+
+def _count(n_samples):
+    if not isinstance(n_samples, numbers.Integral) or isinstance(n_samples, bool) or n_samples < 1:
+        raise ValueError(f"n_samples must be a positive int, got {n_samples!r:.60}")
+    return int(n_samples)
+
+
+def _noise(noise):
+    if noise is None:
+        return 0.0
+    if not isinstance(noise, numbers.Real) or isinstance(noise, bool) or not 0 <= noise < math.inf:
+        raise ValueError(f"noise must be None or a finite number >= 0, got {noise!r:.60}")
+    return float(noise)
+
+
+def _rng(random_state):
+    """random_state: None (fresh entropy), an int seed, or a random.Random to draw from."""
+    if isinstance(random_state, random.Random):
+        return random_state
+    if random_state is None or (isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool)):
+        return random.Random(random_state)
+    raise ValueError(f"random_state must be None, an int or a random.Random, got {random_state!r:.60}")

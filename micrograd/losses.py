@@ -1,0 +1,108 @@
+"""Loss functions on Values, averaged over the samples like PyTorch's default reduction='mean'.
+
+Predictions may be Values or plain numbers; targets and labels are plain
+numbers (they are data, not parameters).
+"""
+
+import math
+import numbers
+
+import micrograd
+from micrograd.engine import Value
+
+LOG_CLAMP = -100.0  # torch.nn.BCELoss clamps each log at -100 so a 0 or 1 probability gives a finite loss
+
+
+def mse(predictions, targets):
+    """Mean of (prediction - target)**2."""
+    predictions, targets = _paired(predictions, targets, "predictions", "targets")
+    return micrograd.sum([(p - t) ** 2 for p, t in zip(predictions, targets)]) / len(predictions)
+
+
+def hinge(scores, labels):
+    """micrograd demo's max-margin loss: mean of relu(1 - y*s) for labels y in {-1, 1}."""
+    scores, labels = _paired(scores, labels, "scores", "labels")
+    for i, y in enumerate(labels):
+        if y not in (-1, 1):
+            raise ValueError(f"hinge labels must be -1 or 1 (use 2*y - 1 for 0/1 labels), got {y!r} at index {i}")
+    # The same operations as micrograd's demo, so the same floats.
+    losses = [(1 + -y * s).relu() for y, s in zip(labels, scores)]
+    return micrograd.sum(losses) * (1.0 / len(losses))
+
+
+def binary_cross_entropy(probabilities, targets):
+    """Mean of -(t*log(p) + (1 - t)*log(1 - p)), each log clamped at -100 like torch's BCELoss.
+
+    The gradient is the exact derivative of that expression (a clamped log is
+    a constant); it equals PyTorch's wherever p*(1-p) >= 1e-12, where PyTorch's
+    own backward divides by max(p*(1-p), 1e-12) instead.
+    """
+    probabilities, targets = _paired(probabilities, targets, "probabilities", "targets")
+    for i, (p, t) in enumerate(zip(probabilities, targets)):
+        if not 0 <= p.data <= 1:
+            raise ValueError(f"probabilities must be in [0, 1], got {p.data!r} at index {i}")
+        if not 0 <= t <= 1:
+            raise ValueError(f"targets must be in [0, 1], got {t!r} at index {i}")
+    terms = [t * _clamped_log(p) + (1 - t) * _clamped_log(1 - p) for p, t in zip(probabilities, targets)]
+    return -micrograd.sum(terms) / len(terms)
+
+
+def softmax(values):
+    """exp(v_i) / sum_j exp(v_j), computed after subtracting the largest value so it never overflows."""
+    values = _values(values, "softmax values")
+    exps = _shifted_exps(values)
+    total = micrograd.sum(exps)
+    return [e / total for e in exps]
+
+
+def cross_entropy(logits, target):
+    """-log softmax(logits)[target] as log-sum-exp minus the target logit, stable for any logit size.
+
+    Equal to torch.nn.functional.cross_entropy on one sample (the mean over one sample is the sample).
+    """
+    logits = _values(logits, "cross_entropy logits")
+    if not isinstance(target, numbers.Integral) or isinstance(target, bool):
+        raise TypeError(f"cross_entropy target must be a class index (int), got {type(target).__name__}")
+    if not 0 <= target < len(logits):
+        raise ValueError(f"cross_entropy target must be in [0, {len(logits) - 1}], got {target}")
+    largest = max(v.data for v in logits)
+    log_sum_exp = micrograd.sum(_shifted_exps(logits)).log() + largest
+    return log_sum_exp - logits[target]
+
+
+def _shifted_exps(values):
+    largest = max(v.data for v in values)  # a constant: softmax does not depend on it
+    return [(v - largest).exp() for v in values]
+
+
+def _clamped_log(p):
+    if p.data <= 0 or math.log(p.data) < LOG_CLAMP:
+        return Value(LOG_CLAMP)
+    return p.log()
+
+
+def _values(xs, what):
+    """xs as a non-empty list of Values (plain numbers become constants)."""
+    try:
+        xs = list(xs)
+    except TypeError:
+        raise TypeError(f"{what} must be a list of Values or numbers, got {type(xs).__name__}") from None
+    if not xs:
+        raise ValueError(f"{what} must not be empty")
+    return [x if isinstance(x, Value) else Value(x) for x in xs]
+
+
+def _paired(outputs, targets, outputs_name, targets_name):
+    """Check lengths and types: outputs as Values, targets as plain numbers."""
+    outputs = _values(outputs, outputs_name)
+    try:
+        targets = list(targets)
+    except TypeError:
+        raise TypeError(f"{targets_name} must be a list of numbers, got {type(targets).__name__}") from None
+    if len(outputs) != len(targets):
+        raise ValueError(f"{outputs_name} and {targets_name} must have the same length, "
+                         f"got {len(outputs)} and {len(targets)}")
+    for i, t in enumerate(targets):
+        if not isinstance(t, numbers.Real) or isinstance(t, bool):
+            raise TypeError(f"{targets_name} must be numbers, got {type(t).__name__} at index {i}")
+    return outputs, targets

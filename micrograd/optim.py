@@ -1,0 +1,112 @@
+"""SGD and Adam, updating `.data` in place exactly as `torch.optim` does (float for float)."""
+
+import math
+import numbers
+
+from micrograd.engine import Value
+
+
+class Optimizer:
+    """Holds the parameters and their per-parameter state; `step()` is the update rule."""
+
+    def __init__(self, params, lr):
+        self.params = list(params)
+        if not self.params:
+            raise ValueError("optimizer got an empty parameter list")
+        for i, p in enumerate(self.params):
+            if not isinstance(p, Value):
+                raise TypeError(f"optimizer params must be Values, got {type(p).__name__} at index {i}")
+        self.lr = lr
+
+    @property
+    def lr(self):
+        return self._lr
+
+    @lr.setter
+    def lr(self, value):
+        """Settable between steps (learning-rate schedules), validated like the constructor."""
+        self._lr = _at_least_zero(value, "learning rate lr")
+
+    def zero_grad(self):
+        for p in self.params:
+            p.grad = 0.0
+
+    def step(self):
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """torch.optim.SGD with dampening 0 and nesterov False: the first step's momentum buffer is the gradient."""
+
+    def __init__(self, params, lr, momentum=0.0, weight_decay=0.0):
+        super().__init__(params, lr)
+        self.momentum = _at_least_zero(momentum, "momentum")
+        self.weight_decay = _at_least_zero(weight_decay, "weight_decay")
+        self._buffers = [None] * len(self.params)
+
+    def step(self):
+        lr, momentum, weight_decay = self.lr, self.momentum, self.weight_decay
+        for i, p in enumerate(self.params):
+            g = p.grad
+            if weight_decay:
+                g = g + weight_decay * p.data
+            if momentum:
+                previous = self._buffers[i]
+                g = self._buffers[i] = g if previous is None else previous * momentum + g
+            p.data = p.data - lr * g
+
+
+class Adam(Optimizer):
+    """torch.optim.Adam (amsgrad False): bias-corrected moment estimates, L2 `weight_decay` added to the gradient."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        super().__init__(params, lr)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r:.60}")
+        self.betas = tuple(_fraction(beta, f"betas[{i}]") for i, beta in enumerate(betas))
+        self.eps = _at_least_zero(eps, "eps")
+        self.weight_decay = _at_least_zero(weight_decay, "weight_decay")
+        self.steps = 0
+        self._first = [0.0] * len(self.params)
+        self._second = [0.0] * len(self.params)
+
+    def step(self):
+        beta1, beta2 = self.betas
+        self.steps += 1
+        step_size = self.lr / (1 - beta1 ** self.steps)
+        correction2_sqrt = (1 - beta2 ** self.steps) ** 0.5
+        for i, p in enumerate(self.params):
+            g = p.grad
+            if self.weight_decay:
+                g = g + self.weight_decay * p.data
+            m = self._first[i] = _lerp(self._first[i], g, 1 - beta1)
+            v = self._second[i] = self._second[i] * beta2 + (1 - beta2) * g * g
+            denominator = math.sqrt(v) / correction2_sqrt + self.eps
+            p.data = p.data - step_size * m / denominator
+
+
+def _lerp(start, end, weight):
+    """start + weight * (end - start), rounded the way torch.lerp rounds it."""
+    if weight < 0.5:
+        return start + weight * (end - start)
+    return end - (end - start) * (1 - weight)
+
+
+def _number(x, what):
+    if not isinstance(x, numbers.Real) or isinstance(x, bool) or not math.isfinite(x):
+        raise ValueError(f"{what} must be a finite real number, got {x!r:.60}")
+    return float(x)
+
+
+def _at_least_zero(x, what):
+    x = _number(x, what)
+    if x < 0:
+        raise ValueError(f"{what} must be >= 0, got {x}")
+    return x
+
+
+def _fraction(x, what):
+    x = _number(x, what)
+    if not 0 <= x < 1:
+        raise ValueError(f"{what} must be in [0, 1), got {x}")
+    return x

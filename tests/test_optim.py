@@ -1,0 +1,104 @@
+"""micrograd.optim against torch.optim: same float64 parameters and gradients, several steps."""
+
+import math
+
+import pytest
+import torch
+
+from micrograd import Value
+from micrograd.optim import SGD, Adam
+
+START = [0.5, -1.25, 2.0, 0.0, -0.003]
+
+
+def _gradients(step):
+    """A different, deterministic gradient per step and parameter (zero included)."""
+    return [math.sin(1.7 * step + i) * (i + 1) if i != 3 else 0.0 for i in range(len(START))]
+
+
+def _run_both(make_ours, make_torch, steps=6):
+    params = [Value(x) for x in START]
+    tensor = torch.tensor(START, dtype=torch.float64, requires_grad=True)
+    ours, theirs = make_ours(params), make_torch([tensor])
+    for step in range(steps):
+        grads = _gradients(step)
+        ours.zero_grad()
+        for p, g in zip(params, grads):
+            p.grad += g
+        theirs.zero_grad()
+        tensor.grad = torch.tensor(grads, dtype=torch.float64)
+        ours.step()
+        theirs.step()
+        assert [p.data for p in params] == pytest.approx(tensor.tolist(), rel=1e-14, abs=1e-16), f"step {step}"
+    return params
+
+
+@pytest.mark.parametrize('lr, momentum, weight_decay', [
+    (0.1, 0.0, 0.0), (0.05, 0.9, 0.0), (0.2, 0.0, 0.01), (0.01, 0.5, 0.1), (0.0, 0.9, 0.0)])
+def test_sgd_matches_torch(lr, momentum, weight_decay):
+    _run_both(lambda p: SGD(p, lr=lr, momentum=momentum, weight_decay=weight_decay),
+              lambda p: torch.optim.SGD(p, lr=lr, momentum=momentum, weight_decay=weight_decay))
+
+
+@pytest.mark.parametrize('kwargs', [
+    {}, {'lr': 0.1}, {'lr': 0.01, 'betas': (0.5, 0.9)}, {'lr': 0.05, 'weight_decay': 0.1},
+    {'lr': 0.3, 'betas': (0.0, 0.0), 'eps': 1e-3}, {'betas': (0.3, 0.99)}])
+def test_adam_matches_torch(kwargs):
+    _run_both(lambda p: Adam(p, **kwargs), lambda p: torch.optim.Adam(p, **kwargs), steps=8)
+
+
+def test_first_momentum_step_uses_the_gradient_as_buffer():
+    p = Value(1.0)
+    optimizer = SGD([p], lr=0.5, momentum=0.9)
+    p.grad = 2.0
+    optimizer.step()
+    assert p.data == 1.0 - 0.5 * 2.0  # buf = grad, no dampening
+    optimizer.step()
+    assert p.data == 0.0 - 0.5 * (0.9 * 2.0 + 2.0)
+
+
+def test_updates_happen_outside_the_graph():
+    p = Value(1.0)
+    loss = p * p
+    loss.backward()
+    SGD([p], lr=0.1).step()
+    assert p._prev == () and p._op == '' and p.data == 1.0 - 0.1 * 2.0
+
+
+def test_zero_grad_and_lr_schedule():
+    params = [Value(1.0), Value(2.0)]
+    optimizer = SGD(iter(params), lr=1.0)
+    for p in params:
+        p.grad = 3.0
+    optimizer.zero_grad()
+    assert [p.grad for p in params] == [0.0, 0.0]
+    optimizer.lr = 0.25
+    params[0].grad = 4.0
+    optimizer.step()
+    assert params[0].data == 0.0
+    with pytest.raises(ValueError, match='learning rate lr must be >= 0, got -1.0'):
+        optimizer.lr = -1
+
+
+@pytest.mark.parametrize('make, message', [
+    (lambda p: SGD(p, lr=-0.1), 'learning rate lr must be >= 0'),
+    (lambda p: SGD(p, lr=math.nan), 'learning rate lr must be a finite real number'),
+    (lambda p: SGD(p, lr='0.1'), 'learning rate lr must be a finite real number'),
+    (lambda p: SGD(p, lr=0.1, momentum=-0.5), 'momentum must be >= 0'),
+    (lambda p: SGD(p, lr=0.1, weight_decay=-1), 'weight_decay must be >= 0'),
+    (lambda p: Adam(p, lr=-1e-3), 'learning rate lr must be >= 0'),
+    (lambda p: Adam(p, betas=(1.0, 0.999)), r'betas\[0\] must be in \[0, 1\)'),
+    (lambda p: Adam(p, betas=(0.9, -0.1)), r'betas\[1\] must be in \[0, 1\)'),
+    (lambda p: Adam(p, betas=0.9), 'betas must be a pair'),
+    (lambda p: Adam(p, eps=-1e-8), 'eps must be >= 0'),
+    (lambda p: Adam(p, weight_decay=math.inf), 'weight_decay must be a finite real number'),
+    (lambda p: Adam([]), 'empty parameter list'),
+])
+def test_bad_hyper_parameters_raise_value_error(make, message):
+    with pytest.raises(ValueError, match=message):
+        make([Value(1.0)])
+
+
+def test_params_must_be_values():
+    with pytest.raises(TypeError, match='must be Values, got float at index 1'):
+        SGD([Value(1.0), 2.0], lr=0.1)

@@ -1,0 +1,137 @@
+"""micrograd.training and micrograd.plots: micrograd's recorded demo losses, target accuracies, files, errors."""
+
+import json
+import os
+import random
+
+import pytest
+
+from micrograd import data, losses, nn, optim, plots, training
+
+DATA = os.path.join(os.path.dirname(__file__), 'data')
+PNG = b'\x89PNG\r\n\x1a\n'
+
+
+@pytest.fixture(scope='module')
+def reference():
+    with open(os.path.join(DATA, 'micrograd_reference.json')) as file:
+        return json.load(file)
+
+
+def test_fit_reproduces_micrograds_demo_losses_and_accuracies(reference):
+    model = nn.MLP(2, [16, 16, 1], rng=random.Random(1337))
+    steps = len(reference['demo_losses'])
+    history = training.fit(model, reference['X'], reference['y'], loss='hinge',
+                           optimizer=optim.SGD(model.parameters(), lr=1.0), epochs=steps, l2=1e-4,
+                           lr_schedule=lambda k: 1.0 - 0.9 * k / 100, progress=False)
+    assert history['loss'] == pytest.approx(reference['demo_losses'], rel=1e-11, abs=0)
+    assert history['accuracy'] == reference['demo_accuracies']
+
+
+def test_moons_demo_reaches_100_percent_and_writes_its_pngs(tmp_path):
+    out_dir = tmp_path / 'new' / 'dir'
+    result = training.moons_demo(str(out_dir), progress=False)
+    assert result['accuracy'] == 1.0
+    assert len(result['history']['loss']) == 100 and result['loss'] == result['history']['loss'][-1]
+    assert sorted(os.listdir(out_dir)) == ['decision_boundary.png', 'loss_curve.png']
+    for path in result['files']:
+        with open(path, 'rb') as file:
+            assert file.read(8) == PNG
+
+
+def test_the_xor_network_learns_xor():
+    """The backprop walkthrough's 2-3-1 network: tanh hidden units, a sigmoid output, cross-entropy."""
+    X, y = data.make_xor(4, random_state=0)
+    model = nn.MLP(2, [3, 1], activation='tanh', output_activation='sigmoid', rng=random.Random(0))
+    history = training.fit(model, X, y, loss='binary_cross_entropy',
+                           optimizer=optim.Adam(model.parameters(), lr=0.1), epochs=200, progress=False)
+    assert history['accuracy'][-1] == 1.0
+    assert [int(model(x).data > 0.5) for x in X] == y == [int(a != b) for a, b in X]
+
+
+def test_cross_entropy_trains_a_two_logit_classifier():
+    X, y = data.make_moons(60, noise=0.05, random_state=3)
+    model = nn.MLP(2, [8, 2], activation='tanh', rng=random.Random(1))
+    history = training.fit(model, X, y, loss='cross_entropy', optimizer=optim.Adam(model.parameters(), lr=0.05),
+                           epochs=60, batch_size=20, random_state=0, progress=False)
+    assert history['loss'][-1] < history['loss'][0] / 3 and history['accuracy'][-1] >= 0.95
+
+
+def test_minibatch_epochs_average_their_batches():
+    """With lr = 0 nothing changes, so an epoch over batches measures the full-batch mean loss and accuracy."""
+    X, y = data.make_moons(23, noise=0.1, random_state=0)
+    model = nn.MLP(2, [4, 1], rng=random.Random(2))
+    steps = []
+
+    def schedule(step):
+        steps.append(step)
+        return 0.0
+    history = training.fit(model, X, y, loss='hinge', optimizer=optim.SGD(model.parameters(), lr=0.0),
+                           epochs=2, batch_size=5, lr_schedule=schedule, random_state=0, progress=False)
+    scores = [model(x) for x in X]
+    expected = losses.hinge(scores, [2 * label - 1 for label in y]).data
+    assert history['loss'] == pytest.approx([expected, expected], rel=1e-13)
+    accuracy = sum(int(s.data > 0) == label for s, label in zip(scores, y)) / len(y)
+    assert history['accuracy'] == [accuracy, accuracy]
+    assert steps == list(range(10))  # ceil(23 / 5) = 5 batches per epoch
+
+
+def test_minibatch_order_is_deterministic_for_a_random_state():
+    X, y = data.make_moons(30, noise=0.1, random_state=0)
+
+    def run(seed):
+        model = nn.MLP(2, [4, 1], rng=random.Random(2))
+        return training.fit(model, X, y, epochs=3, batch_size=7, random_state=seed, progress=False)
+    assert run(5) == run(5) and run(5) != run(6)
+
+
+def test_progress_bar_shows_loss_and_accuracy_and_can_be_disabled(capsys):
+    X, y = data.make_xor(8, random_state=0)
+    for progress in (True, False):
+        training.fit(nn.MLP(2, [3, 1], rng=random.Random(0)), X, y, epochs=2, progress=progress)
+        err = capsys.readouterr().err
+        assert ('loss=' in err and 'accuracy=' in err and '2/2' in err) is progress
+
+
+@pytest.mark.parametrize('kwargs, message', [
+    ({'loss': 'l1'}, "unknown loss 'l1', expected one of"),
+    ({'y': [0, 1, 0]}, 'same length, got 4 and 3'),
+    ({'X': [], 'y': []}, 'must not be empty'),
+    ({'y': [0, 1, 2, 1]}, 'labels must be 0 or 1, got 2 at index 2'),
+    ({'y': [0, 1, -1, 1]}, 'labels must be 0 or 1, got -1 at index 2'),
+    ({'y': [0, 1, 1.0, 1]}, 'labels must be 0 or 1, got 1.0'),
+    ({'epochs': 0}, 'epochs must be a positive int, got 0'),
+    ({'batch_size': 0}, 'batch_size must be a positive int, got 0'),
+    ({'model': nn.MLP(2, [3, 2])}, 'needs a model with one output, got 2 outputs'),
+    ({'loss': 'cross_entropy', 'y': [0, 1, -3, 1], 'model': nn.MLP(2, [2])}, 'a class index >= 0, got -3'),
+])
+def test_fit_rejects_bad_arguments(kwargs, message):
+    arguments = {'model': nn.MLP(2, [3, 1]), 'X': [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]],
+                 'y': [0, 1, 1, 0], 'progress': False, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        training.fit(**arguments)
+
+
+def test_decision_boundary_for_a_multi_output_model_and_atomic_files(tmp_path):
+    X, y = data.make_circles(20, noise=0.05, random_state=0)
+    model = nn.MLP(2, [4, 2], rng=random.Random(0))
+    path = tmp_path / 'boundary.png'
+    path.write_bytes(b'old')
+    plots.save_decision_boundary(model, X, y, str(path), resolution=10)
+    plots.save_loss_curve({'loss': [1.0, 0.5]}, str(tmp_path / 'loss.png'))
+    assert sorted(os.listdir(tmp_path)) == ['boundary.png', 'loss.png']  # no temporary files left
+    assert path.read_bytes()[:8] == PNG and (tmp_path / 'loss.png').read_bytes()[:8] == PNG
+
+
+def test_a_crash_while_saving_a_plot_keeps_the_old_file(tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    def crash_half_way(self, file, **kwargs):
+        file.write(PNG)
+        raise OSError('disk full')
+    monkeypatch.setattr(Figure, 'savefig', crash_half_way)
+    path = tmp_path / 'loss.png'
+    path.write_bytes(b'old')
+    with pytest.raises(OSError, match='disk full'):
+        plots.save_loss_curve({'loss': [1.0, 0.5]}, str(path))
+    assert path.read_bytes() == b'old' and os.listdir(tmp_path) == ['loss.png']
