@@ -1,0 +1,186 @@
+"""Gradient checking: reverse-mode derivatives against central differences.
+
+`check_grads(f, inputs, order=k)` checks orders 1, 2, ... k in turn, as JAX's
+`check_grads` does in reverse mode. At order j it computes every j-th partial
+derivative d^j f / dx_i1 ... dx_ij (the full derivative tensor: n ** j entries
+for n inputs, so orders above 1 are meant for functions of a few inputs) and
+compares each with a central difference of the (j-1)-th partial it came from:
+
+    (D[i1..i(j-1)](x + eps e_ij) - D[i1..i(j-1)](x - eps e_ij)) / (2 eps)
+
+where D is computed by the engine (`grad(..., create_graph=True)`, then one
+`backward()`), and the order-0 "derivative" is f itself, evaluated under
+`no_grad()`. Order j-1 is checked first, so a passing order j is a check
+against a trusted reference, and every level uses a single difference
+(never a difference of differences). Each difference still loses precision:
+its rounding error grows like |D| * 1e-16 / eps and the derivatives computed
+at higher orders go through bigger graphs, so the default step and
+tolerances grow with the order (see `DEFAULT_TOLERANCES`).
+
+`gradcheck(f, inputs)` is the order-1 case.
+"""
+
+import math
+import numbers
+
+from micrograd.autodiff import grad
+from micrograd.engine import Value
+from micrograd.grad_mode import no_grad
+
+# order: (eps, atol, rtol); orders above 3 use the last row.
+DEFAULT_TOLERANCES = {
+    1: (1e-6, 1e-5, 1e-3),
+    2: (1e-5, 1e-4, 1e-3),
+    3: (1e-5, 1e-3, 1e-2),
+}
+
+
+class GradcheckError(AssertionError):
+    """Analytic and numeric derivatives disagree.
+
+    `.order` is the derivative order that failed and `.failures` a list of
+    (input indices, analytic, numeric, tolerance) tuples, one per bad entry.
+    """
+
+    def __init__(self, message, order, failures):
+        super().__init__(message)
+        self.order = order
+        self.failures = failures
+
+
+def gradcheck(f, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3):
+    """Check `backward()` gradients of f at inputs against central differences; True or GradcheckError.
+
+    f takes one Value per input and returns a Value. An entry passes when
+    |analytic - numeric| <= atol + rtol * |numeric|.
+    """
+    return check_grads(f, inputs, order=1, eps=eps, atol=atol, rtol=rtol)
+
+
+def check_grads(f, inputs, order=1, *, eps=None, atol=None, rtol=None):
+    """Check derivatives of f at inputs of orders 1..order against central differences.
+
+    inputs are real numbers or Values (their data and label are used). eps,
+    atol and rtol, when given, apply to every order; left out, each order
+    uses its row of DEFAULT_TOLERANCES. Returns True or raises GradcheckError
+    for the lowest order that fails, naming every failing entry.
+    """
+    if not callable(f):
+        raise TypeError(f"f must be a function of Values, got {type(f).__name__}")
+    point, labels = _read_inputs(inputs)
+    if isinstance(order, bool) or not isinstance(order, numbers.Integral) or order < 1:
+        raise ValueError(f"order must be an integer >= 1, got {order!r}")
+    function = _Function(f, labels)
+    for k in range(1, order + 1):
+        defaults = DEFAULT_TOLERANCES[min(k, max(DEFAULT_TOLERANCES))]
+        settings = [_setting(name, given, default)
+                    for name, given, default in zip(("eps", "atol", "rtol"), (eps, atol, rtol), defaults)]
+        failures = _compare(function, point, k, *settings)
+        if failures:
+            raise GradcheckError(_report(point, labels, k, failures, *settings), k, failures)
+    return True
+
+
+def _read_inputs(inputs):
+    if isinstance(inputs, (Value, numbers.Real)) or not hasattr(inputs, "__iter__"):
+        raise TypeError(f"inputs must be a list of numbers or Values, got {type(inputs).__name__}")
+    point, labels = [], []
+    for i, x in enumerate(inputs):
+        if isinstance(x, Value):
+            point.append(x.data)
+            labels.append(x.label)
+        elif isinstance(x, numbers.Real) and not isinstance(x, bool):
+            point.append(float(x))
+            labels.append("")
+        else:
+            raise TypeError(f"inputs[{i}] must be a real number or a Value, got {type(x).__name__}: {x!r:.60}")
+        if not math.isfinite(point[-1]):
+            raise ValueError(f"inputs[{i}] must be finite, got {point[-1]!r}")
+    if not point:
+        raise ValueError("inputs is empty: f needs at least one input to differentiate")
+    return point, labels
+
+
+def _setting(name, given, default):
+    value = default if given is None else given
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    if value < 0 or (name == "eps" and value == 0):
+        raise ValueError(f"{name} must be {'> 0' if name == 'eps' else '>= 0'}, got {value!r}")
+    return float(value)
+
+
+class _Function:
+    """The user's f, called on fresh leaves, with its derivatives of any order."""
+
+    def __init__(self, f, labels):
+        self.f = f
+        self.labels = labels
+
+    def call(self, xs):
+        out = self.f(*xs)
+        if not isinstance(out, Value):
+            raise TypeError(f"f must return a Value, got {type(out).__name__}: {out!r:.60}")
+        return out
+
+    def partials(self, point, order):
+        """{(i1, ..., i_order): d^order f / dx_i1 ... dx_i_order at point}; order 0 gives {(): f(point)}."""
+        xs = [Value(x, label=label) for x, label in zip(point, self.labels)]
+        if order == 0:
+            with no_grad():
+                return {(): self.call(xs).data}
+        layer = {(): self.call(xs)}
+        for _ in range(order - 1):
+            layer = {index + (i,): d
+                     for index, node in layer.items()
+                     for i, d in enumerate(grad(node, xs, create_graph=True))}
+        result = {}
+        for index, node in layer.items():
+            for x in xs:
+                x.grad = 0.0
+            node.backward()
+            result.update({index + (i,): x.grad for i, x in enumerate(xs)})
+        return result
+
+    def shifted_partials(self, point, order, i, step):
+        shifted = list(point)
+        shifted[i] += step
+        try:
+            return self.partials(shifted, order), shifted[i]
+        except (ArithmeticError, ValueError) as error:
+            raise ValueError(
+                f"f failed at input {i} = {shifted[i]!r} (the checked point {point[i]!r} moved by {step!r} "
+                f"for a central difference): {type(error).__name__}: {error}") from None
+
+
+def _compare(function, point, order, eps, atol, rtol):
+    """The (indices, analytic, numeric, tolerance) entries of order `order` that disagree."""
+    analytic = function.partials(point, order)
+    failures = []
+    for i in range(len(point)):
+        above, x_above = function.shifted_partials(point, order - 1, i, eps)
+        below, x_below = function.shifted_partials(point, order - 1, i, -eps)
+        width = x_above - x_below  # the step actually taken, after rounding
+        for index, high in above.items():
+            indices = index + (i,)
+            numeric = (high - below[index]) / width
+            tolerance = atol + rtol * abs(numeric)
+            if not abs(analytic[indices] - numeric) <= tolerance:  # also fails on nan
+                failures.append((indices, analytic[indices], numeric, tolerance))
+    return sorted(failures)
+
+
+def _report(point, labels, order, failures, eps, atol, rtol):
+    def name(i):
+        return f"{i} ({labels[i]!r})" if labels[i] else f"{i}"
+
+    what = "gradients" if order == 1 else f"order-{order} derivatives"
+    reference = "f" if order == 1 else f"the order-{order - 1} derivatives"
+    lines = [f"{what} disagree with central differences of {reference} at inputs {point} "
+             f"(eps={eps:g}; an entry passes when |analytic - numeric| <= atol + rtol * |numeric|, "
+             f"atol={atol:g}, rtol={rtol:g}):"]
+    for indices, analytic, numeric, tolerance in failures:
+        which = ("input " if order == 1 else "inputs ") + ", ".join(map(name, indices))
+        lines.append(f"  {which}: analytic {analytic!r}, numeric {numeric!r}, "
+                     f"difference {abs(analytic - numeric):.3g} > tolerance {tolerance:.3g}")
+    return "\n".join(lines)

@@ -1,0 +1,446 @@
+"""Hypothesis strategies for testing gradients: Values, random expression DAGs and small MLPs.
+
+    from hypothesis import given
+    from micrograd import check_grads
+    from micrograd.testing import expressions, inputs, SMOOTH_OPS
+
+    @given(expressions(n_inputs=2, ops=SMOOTH_OPS), inputs(n_inputs=2))
+    def test_second_derivatives(expr, xs):
+        check_grads(expr, xs, order=2)
+
+An expression is drawn as a sequence of operations, each on earlier nodes
+(inputs or results, often the same node twice), so sub-expressions are
+shared. Every operation is checked with interval arithmetic over the whole
+input box [min_value, max_value]: when an operand could leave the op's domain
+(log, sqrt and ** of a number below MARGIN, division by something within
+MARGIN of 0) it is replaced by `a * a + 1`, and when a result could exceed
+BOUND in size the operands are squashed with `tanh(a)` first. So an expression
+is finite, in its domains and well-conditioned at every point of the box,
+which `inputs()` draws from. Fewer operations and earlier ops in `ops` are
+simpler draws, so Hypothesis shrinks a failure to a short expression.
+
+Hypothesis is imported here only; the engine does not need it.
+"""
+
+import math
+import operator
+import random
+from collections import Counter
+
+from hypothesis import strategies as st
+
+from micrograd import engine
+from micrograd.engine import Value
+
+# Operations an expression draws from, simplest first (Hypothesis shrinks toward the front).
+ALL_OPS = ('+', '*', '-', '/', 'neg', '**', 'exp', 'log', 'sqrt', 'tanh', 'sigmoid', 'sin', 'cos',
+           'abs', 'relu', 'dot', 'sum')
+# Without the kinks of abs and relu at 0, where central differences disagree with any subgradient.
+SMOOTH_OPS = tuple(op for op in ALL_OPS if op not in ('abs', 'relu'))
+CONSTANT_EXPONENTS = (2, 3, -1, 0.5, -0.5)  # for `a ** c`, drawn as often as `a ** b`
+
+BOUND = 100.0  # largest magnitude any node may reach over the input box
+MARGIN = 0.1  # how far log, sqrt, ** bases and denominators stay from their singularity at 0
+
+
+def floats(min_value=-10.0, max_value=10.0):
+    """Finite, non-subnormal floats in [min_value, max_value]."""
+    return st.floats(min_value, max_value, allow_nan=False, allow_infinity=False, allow_subnormal=False)
+
+
+def values(min_value=-10.0, max_value=10.0, label=''):
+    """Leaf Values holding finite, non-subnormal floats in [min_value, max_value]."""
+    return floats(min_value, max_value).map(lambda x: Value(x, label=label))
+
+
+def inputs(n_inputs=2, min_value=-3.0, max_value=3.0):
+    """Lists of n_inputs floats: points of the box that `expressions()` is valid on (same defaults)."""
+    return st.lists(floats(min_value, max_value), min_size=n_inputs, max_size=n_inputs)
+
+
+def expressions(n_inputs=2, max_ops=8, ops=ALL_OPS, min_value=-3.0, max_value=3.0, min_ops=1):
+    """Random expression DAGs of n_inputs inputs with min_ops..max_ops drawn operations (see the module doc)."""
+    _check_count(n_inputs, "n_inputs", 1)
+    _check_count(min_ops, "min_ops", 0)
+    _check_count(max_ops, "max_ops", min_ops)
+    ops = tuple(ops)
+    unknown = [op for op in ops if op not in _APPLY or op == 'const']
+    if unknown or not ops:
+        raise ValueError(f"ops must be a non-empty selection of {', '.join(ALL_OPS)}; got {ops!r}")
+    if not (isinstance(min_value, (int, float)) and isinstance(max_value, (int, float))
+            and -BOUND <= min_value < max_value <= BOUND):
+        raise ValueError(f"need -{BOUND:g} <= min_value < max_value <= {BOUND:g}, got {min_value!r}, {max_value!r}")
+    return _expressions(n_inputs, min_ops, max_ops, ops, float(min_value), float(max_value))
+
+
+def _check_count(n, name, least):
+    if isinstance(n, bool) or not isinstance(n, int) or n < least:
+        raise ValueError(f"{name} must be an integer >= {least}, got {n!r}")
+
+
+@st.composite
+def _expressions(draw, n_inputs, min_ops, max_ops, ops, min_value, max_value):
+    # A list of operations shrinks well: Hypothesis deletes whole elements and simplifies the rest.
+    operations = draw(st.lists(_operations(ops, n_inputs + max_ops), min_size=min_ops, max_size=max_ops))
+    builder = _Builder(n_inputs, min_value, max_value)
+    for op, distances, exponent in operations:
+        # Operands are counted back from the newest node (0), so the simplest draws chain the operations.
+        operands = [builder.pool[-1 - distance % len(builder.pool)] for distance in distances]
+        if exponent is not None:
+            operands.append(builder.constant(exponent))
+        builder.pool.append(builder.place(op, operands))
+    return builder.finish()
+
+
+@st.composite
+def _operations(draw, ops, nodes):
+    """(op, operand distances, constant exponent or None): one operation, before its operands are known."""
+    op = draw(st.sampled_from(ops))
+    if op == 'dot':
+        count = 2 * draw(st.integers(1, 3)) + draw(st.integers(0, 1))  # odd: with a bias
+    elif op == 'sum':
+        count = draw(st.integers(1, 4))
+    else:
+        count = _ARITY[op]
+    exponent = None
+    if op == '**' and not draw(st.booleans()):
+        count, exponent = 1, draw(st.sampled_from(CONSTANT_EXPONENTS))
+    distances = draw(st.lists(st.integers(0, nodes - 1), min_size=count, max_size=count))
+    return op, distances, exponent
+
+
+class Expression:
+    """A drawn expression: call it on Values or floats (in input order) to get a Value.
+
+    `str(expr)` / `expr.source` is readable Python-like text: a node used more
+    than once is named once (`t1 = x0 * x1; tanh(t1) + t1`), everything else
+    is written inline. `expr.evaluate(tensors)` runs the same operations, in
+    the same order, on anything with Python's operators and the methods exp,
+    log, sqrt, tanh, sigmoid, relu, sin, cos (PyTorch tensors, for example).
+    """
+
+    def __init__(self, n_inputs, steps, output):
+        self.n_inputs = n_inputs
+        self.steps = tuple(steps)  # (op, operand node indices, constant); nodes are the inputs, then the steps
+        self.output = output
+        self.ops = frozenset(op for op, _, _ in self.steps if op != 'const')
+        self.source = _source(n_inputs, self.steps, output)
+
+    def __call__(self, *inputs):
+        xs = [x if isinstance(x, Value) else Value(x, label=f"x{i}") for i, x in enumerate(self._check(inputs))]
+        return self.evaluate(xs, dot=engine.dot, sum=engine.sum)
+
+    def evaluate(self, inputs, *, dot=None, sum=None):  # noqa: A002 - the op's name
+        """The output for inputs of any number type; dot and sum default to plain arithmetic folds."""
+        return self.trace(inputs, dot=dot, sum=sum)[self.output]
+
+    def trace(self, inputs, *, dot=None, sum=None):  # noqa: A002
+        """Every node's result: the inputs, then one per step (constants as plain numbers)."""
+        backend = _Backend(dot or fold_dot, sum or fold_sum)
+        nodes = list(self._check(inputs))
+        for step in self.steps:
+            nodes.append(_run_step(step, nodes, backend))
+        return nodes
+
+    def _check(self, inputs):
+        inputs = list(inputs)
+        if len(inputs) != self.n_inputs:
+            raise TypeError(f"this expression takes {self.n_inputs} inputs, got {len(inputs)}")
+        return inputs
+
+    def __str__(self):
+        return self.source
+
+    def __repr__(self):
+        return f"Expression({self.source!r})"
+
+
+def fold_dot(weights, inputs, bias=None):
+    """bias + w0*x0 + w1*x1 + ... with plain operators, in the order micrograd.dot adds."""
+    total = 0.0 if bias is None else bias
+    for w, x in zip(weights, inputs):
+        total = total + w * x
+    return total
+
+
+def fold_sum(terms):
+    """0.0 + t0 + t1 + ... with plain operators, in the order micrograd.sum adds."""
+    total = 0.0
+    for term in terms:
+        total = total + term
+    return total
+
+
+class _Backend:
+    def __init__(self, dot, sum):  # noqa: A002
+        self.dot = dot
+        self.sum = sum
+
+
+def _dot_step(backend, *operands):
+    pairs = len(operands) // 2 * 2
+    bias = operands[-1] if len(operands) % 2 else None
+    return backend.dot(list(operands[0:pairs:2]), list(operands[1:pairs:2]), bias)
+
+
+def _method(name):
+    return lambda backend, a: getattr(a, name)()
+
+
+def _binary(function):
+    return lambda backend, a, b: function(a, b)
+
+
+# op: how to apply it to operand objects; 'const' is a plain number node.
+_APPLY = {
+    '+': _binary(operator.add), '-': _binary(operator.sub), '*': _binary(operator.mul),
+    '/': _binary(operator.truediv), '**': _binary(operator.pow),
+    'neg': lambda backend, a: -a, 'abs': lambda backend, a: abs(a),
+    **{name: _method(name) for name in ('exp', 'log', 'sqrt', 'tanh', 'sigmoid', 'relu', 'sin', 'cos')},
+    'dot': _dot_step,
+    'sum': lambda backend, *operands: backend.sum(list(operands)),
+    'const': None,
+}
+_ARITY = {op: 1 if op in ('neg', 'abs', 'exp', 'log', 'sqrt', 'tanh', 'sigmoid', 'relu', 'sin', 'cos') else 2
+          for op in _APPLY}
+_DOMAIN_OPERANDS = {'/': (1,), '**': (0,), 'log': (0,), 'sqrt': (0,)}  # positions that must stay off 0
+
+
+def _run_step(step, nodes, backend):
+    op, operands, constant = step
+    if op == 'const':
+        return constant
+    return _APPLY[op](backend, *[nodes[i] for i in operands])
+
+
+class _Builder:
+    """Adds operations to an expression, guarding each one with interval arithmetic over the input box."""
+
+    def __init__(self, n_inputs, min_value, max_value):
+        self.n_inputs = n_inputs
+        self.steps = []
+        self.ranges = [_Range(min_value, max_value) for _ in range(n_inputs)]  # one per node, distinct objects
+        self.pool = list(range(n_inputs))  # nodes later operations may use: inputs and drawn results
+
+    def add(self, op, operands, constant=None):
+        step = (op, tuple(operands), constant)
+        self.ranges.append(_run_step(step, self.ranges, _RANGE_BACKEND))  # raises _Unsafe
+        self.steps.append(step)
+        return len(self.ranges) - 1
+
+    def constant(self, number):
+        return self.add('const', (), number)
+
+    def place(self, op, operands):
+        """op on the operands, else with domain guards, else with squashed and guarded operands."""
+        for squash in (None, False, True):
+            mark = len(self.steps)
+            try:
+                if squash is None:
+                    return self.add(op, operands)
+                ready = [self.squashed(i) if squash else i for i in operands]
+                ready = [self.guarded(i) if position in _DOMAIN_OPERANDS.get(op, ()) else i
+                         for position, i in enumerate(ready)]
+                return self.add(op, ready)
+            except _Unsafe:
+                del self.steps[mark:]
+                del self.ranges[self.n_inputs + mark:]
+        raise AssertionError(f"squashed and guarded operands must be safe for {op}")
+
+    def squashed(self, node):
+        value = self.ranges[node]
+        if not isinstance(value, _Range) or -1 <= value.lo <= value.hi <= 1:
+            return node
+        return self.add('tanh', (node,))
+
+    def guarded(self, node):
+        return self.add('+', (self.add('*', (node, node)), self.constant(1)))
+
+    def finish(self):
+        """The last drawn node, plus every other drawn node nothing uses, so every drawn operation counts."""
+        used = {i for _, operands, _ in self.steps for i in operands}
+        drawn = self.pool[self.n_inputs:]
+        output = self.pool[-1]
+        for node in reversed(drawn[:-1]):
+            if node not in used:
+                output = self.place('+', (output, node))
+        return Expression(self.n_inputs, self.steps, output)
+
+
+class _Unsafe(Exception):
+    """An operation could leave its domain, or a result could exceed BOUND, somewhere in the input box."""
+
+
+class _Range:
+    """An interval [lo, hi] that every node value lies in; operations check domains and BOUND."""
+
+    def __init__(self, lo, hi):
+        if not (-BOUND <= lo <= hi <= BOUND):  # also rejects nan
+            raise _Unsafe(f"[{lo}, {hi}]")
+        self.lo, self.hi = lo, hi
+
+    @staticmethod
+    def of(x):
+        return x if isinstance(x, _Range) else _Range(x, x)
+
+    @staticmethod
+    def hull(points):
+        return _Range(min(points), max(points))
+
+    def corners(self, other, function):
+        other = _Range.of(other)
+        try:
+            return _Range.hull([function(a, b) for a in (self.lo, self.hi) for b in (other.lo, other.hi)])
+        except (OverflowError, ZeroDivisionError, ValueError) as error:
+            raise _Unsafe(str(error)) from None
+
+    def monotone(self, function):
+        try:
+            return _Range.hull([function(self.lo), function(self.hi)])
+        except (OverflowError, ValueError) as error:
+            raise _Unsafe(str(error)) from None
+
+    def off_zero(self):
+        if self.lo < MARGIN and self.hi > -MARGIN:
+            raise _Unsafe("too close to 0")
+        return self
+
+    def positive(self):
+        if self.lo < MARGIN:
+            raise _Unsafe("not positive enough")
+        return self
+
+    def __add__(self, other):
+        return self.corners(other, operator.add)
+
+    def __sub__(self, other):
+        return self.corners(other, operator.sub)
+
+    def __mul__(self, other):
+        if other is self:  # a square is never negative
+            return abs(self).corners(abs(self), operator.mul)
+        return self.corners(other, operator.mul)
+
+    def __truediv__(self, other):
+        return self.corners(_Range.of(other).off_zero(), operator.truediv)
+
+    def __pow__(self, other):
+        if isinstance(other, int) and other > 0:
+            base = abs(self) if other % 2 == 0 else self
+            return base.monotone(lambda a: a ** other)
+        return self.positive().corners(other, math.pow)
+
+    def __radd__(self, other):
+        return _Range.of(other) + self
+
+    def __neg__(self):
+        return _Range(-self.hi, -self.lo)
+
+    def __abs__(self):
+        if self.lo >= 0:
+            return self
+        if self.hi <= 0:
+            return -self
+        return _Range(0.0, max(-self.lo, self.hi))
+
+    def exp(self):
+        return self.monotone(math.exp)
+
+    def log(self):
+        return self.positive().monotone(math.log)
+
+    def sqrt(self):
+        return self.positive().monotone(math.sqrt)
+
+    def tanh(self):
+        return self.monotone(math.tanh)
+
+    def sigmoid(self):
+        return self.monotone(lambda x: 0.5 + 0.5 * math.tanh(0.5 * x))
+
+    def relu(self):
+        return self.monotone(lambda x: max(x, 0.0))
+
+    def sin(self):
+        return _Range(-1.0, 1.0)
+
+    cos = sin
+
+
+_RANGE_BACKEND = _Backend(fold_dot, fold_sum)
+
+
+# Source text. Precedence: + - < * / < unary minus < ** < names, numbers and calls.
+_INFIX = {'+': 1, '-': 1, '*': 2, '/': 2}
+_ATOM = 5
+
+
+def _source(n_inputs, steps, output):
+    uses = Counter(i for _, operands, _ in steps for i in operands)
+    uses[output] += 1
+    texts = [(f"x{i}", _ATOM) for i in range(n_inputs)]
+    lets = []
+    for step in steps:
+        text = _render(step, texts)
+        node = len(texts)
+        if uses[node] > 1 and step[0] != 'const':
+            lets.append(f"t{len(lets) + 1} = {text[0]}")
+            text = (f"t{len(lets)}", _ATOM)
+        texts.append(text)
+    return "; ".join(lets + [texts[output][0]])
+
+
+def _render(step, texts):
+    """(text, precedence) of one step, given those of its operands."""
+    op, operands, constant = step
+    if op == 'const':
+        return repr(constant), 3 if constant < 0 else _ATOM
+    args = [texts[i] for i in operands]
+
+    def at_least(arg, precedence):
+        return arg[0] if arg[1] >= precedence else f"({arg[0]})"
+
+    if op in _INFIX:
+        p = _INFIX[op]
+        return f"{at_least(args[0], p)} {op} {at_least(args[1], p + 1)}", p
+    if op == '**':
+        return f"{at_least(args[0], _ATOM)} ** {at_least(args[1], 3)}", 4
+    if op == 'neg':
+        return f"-{at_least(args[0], _ATOM)}", 3
+    names = [arg[0] for arg in args]
+    if op == 'dot':
+        pairs = len(names) // 2 * 2
+        bias = f", {names[-1]}" if len(names) % 2 else ""
+        return f"dot([{', '.join(names[0:pairs:2])}], [{', '.join(names[1:pairs:2])}]{bias})", _ATOM
+    if op == 'sum':
+        return f"sum([{', '.join(names)}])", _ATOM
+    return f"{op}({names[0]})", _ATOM
+
+
+def mlps(max_inputs=3, max_hidden_layers=2, max_width=4, activations=('relu', 'tanh', 'sigmoid'),
+         min_value=-1.0, max_value=1.0):
+    """(model, x): a micrograd.nn.MLP with one output and drawn weights, and an input list of matching length.
+
+    Shapes, the hidden activation, every weight and bias and every input are
+    drawn from [min_value, max_value], so Hypothesis shrinks all of them.
+    """
+    _check_count(max_inputs, "max_inputs", 1)
+    _check_count(max_hidden_layers, "max_hidden_layers", 0)
+    _check_count(max_width, "max_width", 1)
+    return _mlps(max_inputs, max_hidden_layers, max_width, tuple(activations), min_value, max_value)
+
+
+@st.composite
+def _mlps(draw, max_inputs, max_hidden_layers, max_width, activations, min_value, max_value):
+    from micrograd.nn import MLP
+
+    nin = draw(st.integers(1, max_inputs))
+    hidden = draw(st.lists(st.integers(1, max_width), max_size=max_hidden_layers))
+    # The weights are drawn below; a private generator keeps the global `random` untouched.
+    model = MLP(nin, hidden + [1], activation=draw(st.sampled_from(activations)), rng=random.Random(0))
+    parameters = model.parameters()
+    weights = draw(st.lists(floats(min_value, max_value), min_size=len(parameters), max_size=len(parameters)))
+    for parameter, weight in zip(parameters, weights):
+        parameter.data = weight
+    x = draw(st.lists(floats(min_value, max_value), min_size=nin, max_size=nin))
+    return model, x
