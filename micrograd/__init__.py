@@ -8,7 +8,7 @@ are imported on first use.
 import importlib
 
 from micrograd.autodiff import grad
-from micrograd.engine import Value, dot, sum
+from micrograd.engine import Value, define_op, dot, sum
 from micrograd.grad_mode import enable_grad, is_grad_enabled, no_grad
 # Eager (standard library only): importing the submodule micrograd.gradcheck would
 # otherwise replace the lazily bound function `micrograd.gradcheck` with the module.
@@ -21,7 +21,7 @@ _LAZY = {
 }
 _SUBMODULES = {"nn", "optim", "losses", "data", "viz", "examples", "expr", "testing", "training", "plots", "cli"}
 
-__all__ = ["Value", "dot", "grad", "no_grad", "enable_grad", "is_grad_enabled",
+__all__ = ["Value", "define_op", "dot", "grad", "no_grad", "enable_grad", "is_grad_enabled",
            "gradcheck", "check_grads", "GradcheckError", *_LAZY]
 
 

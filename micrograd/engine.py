@@ -365,6 +365,33 @@ OPS = {
 }
 
 
+_BUILT_IN_OPS = frozenset(OPS)
+
+
+def define_op(name, forward, derivative):
+    """Teach the engine a new operation; returns a function that applies it to Values or numbers.
+
+    forward(*floats) computes the result. derivative(g, out, *operands) returns
+    one gradient per operand, given the upstream gradient g and the result out.
+    It gets floats during backward() and Values under grad(create_graph=True),
+    so write it with arithmetic and Value methods (like the rows of OPS) for
+    the derivative to be differentiable again. Defining a name again replaces it.
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"an op name must be an identifier, got {name!r}")
+    if name in _BUILT_IN_OPS:
+        raise ValueError(f"{name!r} is a built-in op; choose another name")
+    if not callable(forward) or not callable(derivative):
+        raise TypeError("define_op needs a forward function and a derivative function")
+    OPS[name] = (lambda *data: _to_float(forward(*data)), derivative)
+
+    def operation(*operands):
+        return _apply(name, tuple(_values(operands, f"{name}() operands")))
+    operation.__name__ = operation.__qualname__ = name
+    operation.__doc__ = getattr(forward, '__doc__', None)
+    return operation
+
+
 def _constant_power_name(exponent):
     exponent = int(exponent) if isinstance(exponent, numbers.Integral) else float(exponent)
     return f"**{exponent!r}"

@@ -293,3 +293,44 @@ def test_op_names_for_constant_exponents_round_trip_exactly():
     assert x.grad == pytest.approx(exponent * 1.7 ** (exponent - 1), rel=1e-15)
     (second,) = micrograd.grad(micrograd.grad(x ** exponent, [x], create_graph=True)[0], [x])
     assert second.data == pytest.approx(exponent * (exponent - 1) * 1.7 ** (exponent - 2), rel=1e-14)
+
+
+def softplus_float(x):
+    return math.log1p(math.exp(-abs(x))) + max(x, 0.0)
+
+
+def softplus_derivative(g, out, a):
+    return (g * (a.sigmoid() if isinstance(a, Value) else 1 / (1 + math.exp(-a))),)
+
+
+@given(x=floats(-30, 30))
+def test_a_defined_op_differentiates_to_second_order_like_torch(x):
+    softplus = micrograd.define_op('softplus', softplus_float, softplus_derivative)
+    v = Value(x)
+    out = softplus(v * 2)
+    (first,) = micrograd.grad(out, [v], create_graph=True)
+    (second,) = micrograd.grad(first, [v])
+    t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    t_out = torch.nn.functional.softplus(t * 2, threshold=1e9)  # no linear cut-off above 20
+    (t_first,) = torch.autograd.grad(t_out, t, create_graph=True)
+    (t_second,) = torch.autograd.grad(t_first, t)
+    assert out._op == 'softplus' and softplus.__name__ == 'softplus'
+    assert_close(out.data, t_out.item())
+    assert_close(first.data, t_first.item())
+    assert_close(second.data, t_second.item())
+
+
+def test_define_op_checks_its_arguments_and_results():
+    with pytest.raises(ValueError, match="'tanh' is a built-in op"):
+        micrograd.define_op('tanh', math.tanh, lambda g, out, a: (g,))
+    with pytest.raises(ValueError, match="must be an identifier, got 'soft plus'"):
+        micrograd.define_op('soft plus', math.tanh, lambda g, out, a: (g,))
+    with pytest.raises(TypeError, match="forward function and a derivative function"):
+        micrograd.define_op('half', lambda x: x / 2, None)
+    text = micrograd.define_op('text', lambda x: str(x), lambda g, out, a: (g,))
+    with pytest.raises(TypeError, match="real number.*got str"):
+        text(Value(1.0))
+    inverse = micrograd.define_op('inverse', lambda x: 1 / x, lambda g, out, a: (-g * out * out,))
+    with pytest.raises(ZeroDivisionError, match=r"inverse\(0\.0\)"):
+        inverse(0.0)
+    assert inverse(4).data == 0.25
