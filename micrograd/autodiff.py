@@ -7,13 +7,17 @@ node's parents in `node._pending` and collects its upstream gradient in
 `node._acc`, and leaves both as it found them.
 """
 
+import contextlib
 import numbers
 import threading
 
 from micrograd.engine import Value, derivative_rule
+from micrograd.grad_mode import differentiating
 
-# Passes use scratch slots on the nodes: two threads must not walk a shared graph at once.
+# Passes use scratch slots on the nodes: two threads must not walk a shared graph at once,
+# and a pass must not start inside another one in the same thread.
 _pass_lock = threading.Lock()
+_in_pass = threading.local()
 
 
 def backward(output, gradient=1.0):
@@ -69,7 +73,12 @@ def _result(gradient, create_graph):
 
 def _propagate(root, seed, create_graph, visit):
     """Call visit(node, its total upstream gradient) for each node, parents before children."""
-    with _pass_lock:
+    if getattr(_in_pass, 'active', False):
+        raise RuntimeError("backward() and grad() cannot run inside a derivative rule: "
+                           "this thread is already in a backward pass")
+    mode = differentiating() if create_graph else contextlib.nullcontext()
+    with _pass_lock, mode:
+        _in_pass.active = True
         try:
             _count_parents(root)
             root._acc = seed
@@ -78,23 +87,9 @@ def _propagate(root, seed, create_graph, visit):
                 node = ready.pop()
                 upstream, node._acc = node._acc, None
                 visit(node, upstream)
-                children = node._prev
-                if not children:
+                if not node._prev:
                     continue
-                rule = derivative_rule(node._op)
-                if rule is None:
-                    raise ValueError(
-                        f"cannot differentiate through op {node._op!r} of {node!r}: "
-                        f"micrograd has no derivative rule for it")
-                if create_graph:
-                    grads = rule(upstream, node, *children)
-                elif len(children) == 2:  # unrolled: most nodes have one or two operands
-                    grads = rule(upstream, node.data, children[0].data, children[1].data)
-                elif len(children) == 1:
-                    grads = rule(upstream, node.data, children[0].data)
-                else:
-                    grads = rule(upstream, node.data, *[child.data for child in children])
-                for child, gradient in zip(children, grads):
+                for child, gradient in zip(node._prev, _operand_gradients(node, upstream, create_graph)):
                     previous = child._acc
                     child._acc = gradient if previous is None else previous + gradient
                     pending = child._pending - 1
@@ -104,6 +99,33 @@ def _propagate(root, seed, create_graph, visit):
         except BaseException:
             _clear_scratch(root)
             raise
+        finally:
+            _in_pass.active = False
+
+
+def _operand_gradients(node, upstream, create_graph):
+    """The gradient node passes to each of its operands: its op's derivative rule, on floats or Values."""
+    children = node._prev
+    rule = derivative_rule(node._op)
+    if rule is None:
+        raise ValueError(f"cannot differentiate through op {node._op!r} of {node!r}: "
+                         f"micrograd has no derivative rule for it")
+    try:
+        if create_graph:
+            grads = rule(upstream, node, *children)
+        elif len(children) == 2:  # unrolled: most nodes have one or two operands
+            grads = rule(upstream, node.data, children[0].data, children[1].data)
+        elif len(children) == 1:
+            grads = rule(upstream, node.data, children[0].data)
+        else:
+            grads = rule(upstream, node.data, *[child.data for child in children])
+    except TypeError as error:  # e.g. a node built by hand with the wrong number of operands
+        raise ValueError(f"cannot differentiate through op {node._op!r} with "
+                         f"{len(children)} operand(s): {error}") from error
+    if len(grads) != len(children):
+        raise ValueError(f"the derivative rule of op {node._op!r} gave {len(grads)} gradient(s) "
+                         f"for {len(children)} operand(s)")
+    return grads
 
 
 def _count_parents(root):

@@ -24,7 +24,7 @@ class Value:
         self.data = _to_float(data)
         self.grad = 0.0
         self.label = label
-        self._op = _op
+        self._op = _to_op_name(_op)
         self._prev = _to_children(_children) if _children else ()
         self._pending = 0
         self._acc = None
@@ -123,17 +123,23 @@ class Value:
         backward(self, gradient)
 
 
-def _to_float(data):
+def _to_float(data, what="Value data"):
     if type(data) is float:
         return data
     if isinstance(data, numbers.Real):
         try:
             return float(data)
         except OverflowError:
-            raise OverflowError(f"Value data {data} is too large for a float") from None
+            raise OverflowError(f"{what} ({type(data).__name__}) is beyond the float range, about ±1.8e308") from None
     raise TypeError(
-        f"Value data must be a real number (int, float or numpy scalar), "
+        f"{what} must be a real number (int, float or numpy scalar), "
         f"got {type(data).__name__}: {data!r:.60}")
+
+
+def _to_op_name(op):
+    if not isinstance(op, str):
+        raise TypeError(f"Value _op must be a str naming the operation, got {type(op).__name__}")
+    return op
 
 
 def _to_children(children):
@@ -197,7 +203,7 @@ def _binary(op, left, right):
     try:
         data = OPS[op][0](a, b)
     except (ArithmeticError, ValueError) as error:
-        raise _math_error(op, (a, b), error) from None
+        data = _failed(op, (a, b), error)
     return _node(data, (left, right), op)
 
 
@@ -207,13 +213,25 @@ def _apply(op, operands, forward=None):
     try:
         result = (forward or OPS[op][0])(*data)
     except (ArithmeticError, ValueError) as error:
-        raise _math_error(op, data, error) from None
+        result = _failed(op, data, error)
     return _node(result, operands, op)
 
 
-def _math_error(op, data, error):
-    """Python's own exception type, with a message naming the op and its operands."""
-    return type(error)(f"{_expression(op, data)}: {_reason(op, error)}")
+def _failed(op, data, error):
+    """Raise Python's own exception type, with a message naming the op and its operands.
+
+    Except while grad(create_graph=True) builds derivatives: there a singular
+    point gives the IEEE inf or nan PyTorch gives, as backward() does on floats.
+    """
+    if not _mode.ieee:
+        raise type(error)(f"{_expression(op, data)}: {_reason(op, error)}") from None
+    if op == '/':
+        return _divide_ieee(*data)
+    if isinstance(error, ValueError):
+        return -math.inf if op == 'log' and data[0] == 0 else math.nan
+    if op.startswith('**'):
+        return _power_ieee(data[0], data[1] if len(data) == 2 else float(op[2:]))
+    return math.inf
 
 
 def _expression(op, data):
@@ -279,7 +297,9 @@ def _sum(*operands):
 
 def _dual(float_function, method_name):
     def function(x):
-        return getattr(x, method_name)() if isinstance(x, Value) else float_function(x)
+        if isinstance(x, Value):
+            return getattr(x, method_name)()
+        return float_function(x) if math.isfinite(x) else math.nan  # IEEE, as PyTorch
     return function
 
 
@@ -296,10 +316,10 @@ def _sign(x):
 
 
 def _divide_ieee(x, y):
-    """x / y, with IEEE's inf for a float zero denominator (as PyTorch does); Values still raise."""
+    """x / y, with IEEE's signed inf (or nan) for a float zero denominator, as PyTorch gives."""
     if isinstance(x, Value) or isinstance(y, Value) or y != 0:
         return x / y
-    return math.copysign(math.inf, x) if x != 0 else math.nan
+    return math.copysign(math.inf, x) * math.copysign(1.0, y) if x != 0 else math.nan
 
 
 def _power_slope(a, b):
@@ -348,16 +368,16 @@ OPS = {
     '+': (operator.add, lambda g, out, a, b: (g, g)),
     '-': (operator.sub, lambda g, out, a, b: (g, -g)),
     '*': (operator.mul, lambda g, out, a, b: (g * b, g * a)),
-    '/': (operator.truediv, lambda g, out, a, b: (g / b, -g * (out / b))),
+    '/': (operator.truediv, lambda g, out, a, b: (_divide_ieee(g, b), -g * _divide_ieee(out, b))),
     '**': (_power, lambda g, out, a, b: (g * _power_slope(a, b), g * out * _log_of_base(a))),
     'neg': (operator.neg, lambda g, out, a: (-g,)),
     'abs': (abs, lambda g, out, a: (g * _sign(a),)),
     'exp': (math.exp, lambda g, out, a: (g * out,)),
-    'log': (math.log, lambda g, out, a: (g / a,)),
+    'log': (math.log, lambda g, out, a: (_divide_ieee(g, a),)),
     'sqrt': (math.sqrt, lambda g, out, a: (_divide_ieee(g, 2 * out),)),
     'tanh': (math.tanh, lambda g, out, a: (g * (1 - out * out),)),
     'sigmoid': (_sigmoid, lambda g, out, a: (g * out * (1 - out),)),
-    'ReLU': (_relu, lambda g, out, a: (g if a > 0 else 0.0,)),
+    'ReLU': (_relu, lambda g, out, a: (0.0 if a <= 0 else g,)),  # nan passes g, as in PyTorch
     'sin': (math.sin, lambda g, out, a: (g * _cos(a),)),
     'cos': (math.cos, lambda g, out, a: (-g * _sin(a),)),
     'dot': (_dot, _dot_derivative),
@@ -393,8 +413,10 @@ def define_op(name, forward, derivative):
 
 
 def _constant_power_name(exponent):
-    exponent = int(exponent) if isinstance(exponent, numbers.Integral) else float(exponent)
-    return f"**{exponent!r}"
+    """'**2', '**0.5': an int exponent that a float holds exactly keeps its int spelling."""
+    if isinstance(exponent, numbers.Integral) and abs(exponent) <= 2 ** 53:
+        return f"**{int(exponent)!r}"
+    return f"**{_to_float(exponent, 'the exponent')!r}"
 
 
 @functools.lru_cache(maxsize=1024)

@@ -1,11 +1,16 @@
 """Whether operations record the graph: on by default, off inside `no_grad()`, per thread."""
 
+import contextlib
 import functools
+import inspect
 import threading
 
 
 class _GradMode(threading.local):
     enabled = True
+    # True while grad(create_graph=True) builds derivative graphs: there, float
+    # singularities give IEEE inf and nan as in PyTorch instead of raising.
+    ieee = False
 
 
 state = _GradMode()
@@ -16,10 +21,26 @@ def is_grad_enabled():
     return state.enabled
 
 
+@contextlib.contextmanager
+def differentiating():
+    """The mode of a pass that builds derivative graphs: recording on, IEEE floats (like torch's create_graph)."""
+    previous = state.enabled, state.ieee
+    state.enabled, state.ieee = True, True
+    try:
+        yield
+    finally:
+        state.enabled, state.ieee = previous
+
+
 class _SetGradMode:
-    """Context manager and decorator that sets recording on or off for the current thread."""
+    """Context manager and decorator (with or without parentheses) that sets recording for the current thread."""
 
     enabled = None
+
+    def __new__(cls, function=None):
+        if function is None:
+            return super().__new__(cls)
+        return cls()(function)  # used bare, as @no_grad
 
     def __enter__(self):
         self._previous = state.enabled
@@ -31,9 +52,26 @@ class _SetGradMode:
         return False
 
     def __call__(self, function):
+        mode = type(self)
+        if inspect.isgeneratorfunction(function):
+            @functools.wraps(function)
+            def generator(*args, **kwargs):
+                # The mode holds while the generator runs, not while its caller does.
+                steps = function(*args, **kwargs)
+                try:
+                    with mode():
+                        value = next(steps)
+                    while True:
+                        sent = yield value
+                        with mode():
+                            value = steps.send(sent)
+                except StopIteration as finished:
+                    return finished.value
+            return generator
+
         @functools.wraps(function)
         def wrapper(*args, **kwargs):
-            with type(self)():  # a fresh context per call: safe for recursion and threads
+            with mode():  # a fresh context per call: safe for recursion and threads
                 return function(*args, **kwargs)
         return wrapper
 
@@ -41,8 +79,8 @@ class _SetGradMode:
 class no_grad(_SetGradMode):
     """Stop recording: results computed inside are new leaves with no children.
 
-    `with no_grad():` or `@no_grad()`; nests, and affects only the thread that
-    entered it, like `torch.no_grad`.
+    `with no_grad():`, `@no_grad()` or `@no_grad`; nests, works on generator
+    functions, and affects only the thread that entered it, like `torch.no_grad`.
     """
 
     enabled = False

@@ -299,3 +299,61 @@ def test_nodes_built_by_hand_with_a_known_op_differentiate():
     c = Value(a.data * b.data, (a, b), '*')
     c.backward()
     assert (a.grad, b.grad) == (3.0, 2.0)
+
+
+def test_a_rule_giving_the_wrong_number_of_gradients_is_an_error_that_leaves_no_trace():
+    pair = micrograd.define_op('first_of_two', lambda a, b: a + b, lambda g, out, a, b: (g,))
+    a, b = Value(1.0), Value(2.0)
+    c = b * 3
+    with pytest.raises(ValueError, match="'first_of_two' gave 1 gradient\\(s\\) for 2 operand\\(s\\)"):
+        pair(a, c).backward()
+    (c * c).backward()
+    assert c.grad == 12.0 and b.grad == 36.0  # no stale counts from the failed pass
+    with pytest.raises(ValueError, match="op 'tanh' with 2 operand\\(s\\)"):
+        Value(1.0, (a, b), 'tanh').backward()
+
+
+def test_grad_with_create_graph_records_even_inside_no_grad_like_torch():
+    x = Value(2.0)
+    y = x ** 3
+    with micrograd.no_grad():
+        (first,) = micrograd.grad(y, [x], create_graph=True)
+        assert micrograd.gradcheck(lambda v: v ** 3, [2.0])
+        assert micrograd.check_grads(lambda v: v.sin() * v, [0.4], order=2)
+        assert not micrograd.is_grad_enabled()
+    (second,) = micrograd.grad(first, [x])
+    assert (first.data, second.data) == (12.0, 12.0)
+
+
+def test_backward_inside_a_derivative_rule_is_an_error_not_a_hang():
+    def rule(g, out, a):
+        inner = Value(0.3)
+        (d,) = micrograd.grad(inner.sin(), [inner])
+        return (g * d.data,)
+
+    nested = micrograd.define_op('nested_rule', math.sin, rule)
+    x = Value(0.3)
+    with pytest.raises(RuntimeError, match="cannot run inside a derivative rule"):
+        nested(x).backward()
+    x.sin().backward()  # the engine is still usable
+    assert x.grad == pytest.approx(math.cos(0.3), rel=1e-15)
+
+
+def test_no_grad_as_a_bare_decorator_and_on_generators():
+    x = Value(2.0)
+
+    @micrograd.no_grad
+    def double(v):
+        return v * 2
+
+    @micrograd.no_grad()
+    def powers(v):
+        received = yield v * v
+        yield v * received
+
+    assert double(x)._prev == ()
+    steps = powers(x)
+    assert next(steps)._prev == ()
+    assert (x * x)._prev == (x, x)  # the caller records between steps
+    assert steps.send(3.0)._prev == ()
+    assert list(steps) == [] and micrograd.is_grad_enabled()
