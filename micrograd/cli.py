@@ -6,7 +6,9 @@ never as a traceback.
 """
 
 import argparse
+import contextlib
 import sys
+import warnings
 from pathlib import Path
 
 import micrograd
@@ -24,8 +26,10 @@ examples:
   micrograd draw apple-orange --stage forward -o apple_orange.png
   micrograd draw --expr "tanh(x1*w1 + x2*w2 + b)" x1=2 x2=0 w1=-3 w2=1 b=6.88 -o neuron.svg
   micrograd draw neuron -o neuron.dot       (DOT text; needs no Graphviz)
+  micrograd draw --expr "-x*y" x=1 y=2 -o negated.svg   (same as --expr="-x*y")
 
-expressions may use {expr.ALLOWED}"""
+expressions may use {expr.ALLOWED};
+names are NFKC-normalized as in Python (ﬁ is fi); values must be finite numbers"""
 
 
 class CommandError(Exception):
@@ -40,7 +44,23 @@ class _Parser(argparse.ArgumentParser):
     """Reports usage errors in one line instead of the usage text plus the error."""
 
     def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        _say(f"{self.prog}: error: {message} (see '{self.prog} --help')", sys.stderr)
+        self.exit(2)
+
+
+class _Once(argparse.Action):
+    """Stores an option's value, refusing a second one instead of silently keeping the last."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        if getattr(namespace, self.dest) is not None:
+            parser.error(f"{option_string} is given twice")
+        setattr(namespace, self.dest, value)
+
+
+def _output_file(text):
+    if not text:
+        raise argparse.ArgumentTypeError("the output file name is empty")
+    return Path(text)
 
 
 def build_parser():
@@ -57,8 +77,9 @@ def build_parser():
     draw.add_argument('items', nargs='*', metavar='GRAPH | NAME=VALUE',
                       help=f"a graph name ({', '.join(examples.GRAPHS)}), or with --expr "
                            "the value of each name in the expression")
-    draw.add_argument('--expr', metavar='EXPRESSION', help="draw the graph of this expression")
-    draw.add_argument('-o', '--output', required=True, type=Path, metavar='FILE',
+    draw.add_argument('--expr', action=_Once, metavar='EXPRESSION',
+                      help="draw the graph of this expression (one starting with '-' works too)")
+    draw.add_argument('-o', '--output', required=True, type=_output_file, metavar='FILE',
                       help="output file; its extension (.svg .png .pdf .dot) picks the format")
     draw.add_argument('--stage', choices=STAGES, default='backward',
                       help="forward: values only, before backward; backward (default): "
@@ -81,7 +102,7 @@ def build_parser():
 def main(argv=None):
     """Run the command line; returns the exit status."""
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser().parse_args(_attach_expressions(sys.argv[1:] if argv is None else argv))
         args.run(args)
     except SystemExit as done:  # --help, --version and usage errors
         return done.code if isinstance(done.code, int) else 0
@@ -89,16 +110,34 @@ def main(argv=None):
         return _fail(error, error.status)
     except expr.ExpressionError as error:
         return _fail(error, 2)
-    except viz.GraphvizNotFound as error:
+    except (viz.GraphvizNotFound, viz.GraphvizFailed) as error:
         return _fail(error, 1)
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
     return 0
 
 
+def _attach_expressions(argv):
+    """['--expr', '-x*y'] -> ['--expr=-x*y']: argparse would take '-x*y' for an option."""
+    attached = []
+    for arg in argv:
+        if attached and attached[-1] == '--expr' and arg.startswith('-'):
+            attached[-1] = f'--expr={arg}'
+        else:
+            attached.append(arg)
+    return attached
+
+
 def _fail(message, status):
-    print(f"micrograd: error: {message}", file=sys.stderr)
+    _say(f"micrograd: error: {message}", sys.stderr)
     return status
+
+
+def _say(line, stream=None):
+    """Print line to stream (stdout) even where its encoding cannot show it (é becomes \\xe9)."""
+    stream = stream or sys.stdout
+    encoding = getattr(stream, 'encoding', None) or 'utf-8'
+    print(line.encode(encoding, 'backslashreplace').decode(encoding), file=stream)
 
 
 def run_draw(args):
@@ -106,8 +145,13 @@ def run_draw(args):
     backward = args.stage == 'backward'
     root = _expression_root(args.expr, args.items, backward) if args.expr is not None \
         else _example_root(args.items, backward)
-    _save(viz.draw_dot(root, rankdir=args.rankdir, show_grad=backward), args.output)
-    print(f"wrote {args.output}")
+    with warnings.catch_warnings(record=True) as caught:  # shown as one line each, not as Python's warning
+        warnings.simplefilter('always')
+        graph = viz.draw_dot(root, rankdir=args.rankdir, show_grad=backward)
+    for warning in caught:
+        _say(f"micrograd: warning: {warning.message}", sys.stderr)
+    _save(graph, args.output)
+    _say(f"wrote {args.output}")
 
 
 def _check_output(path):
@@ -135,10 +179,17 @@ def _expression_root(source, assignments, backward):
 
 
 def _save(graph, path):
-    try:
+    with _reporting_write_errors(path):
         viz.save(graph, path)
+
+
+@contextlib.contextmanager
+def _reporting_write_errors(path=None):
+    """Turn an OSError into the one-line 'cannot write FILE: reason' (FILE: path, else the one the error names)."""
+    try:
+        yield
     except OSError as error:
-        raise CommandError(f"cannot write {path}: {error.strerror or error}") from None
+        raise CommandError(f"cannot write {path or error.filename or 'a file'}: {error.strerror or error}") from None
 
 
 def run_demo(args):
@@ -153,12 +204,13 @@ def run_demo(args):
         root = examples.GRAPHS[name](backward=stage == 'backward').root
         _save(viz.draw_dot(root, show_grad=stage == 'backward'), path)
         written.append(path)
-    print(f"graphs: {len(written)} SVG files in {out.resolve()}")
+    _say(f"graphs: {len(written)} SVG files in {out.resolve()}")
     if not args.no_train:
         from micrograd.training import moons_demo
-        result = moons_demo(str(out), progress=True)
+        with _reporting_write_errors():
+            result = moons_demo(str(out), progress=True)
         written += [Path(file) for file in result['files']]
-        print(f"moons MLP: final loss {result['loss']:.4f}, accuracy {result['accuracy']:.0%}")
-    print(f"wrote {len(written)} files:")
+        _say(f"moons MLP: final loss {result['loss']:.4f}, accuracy {result['accuracy']:.0%}")
+    _say(f"wrote {len(written)} files:")
     for path in written:
-        print(f"  {path}")
+        _say(f"  {path}")

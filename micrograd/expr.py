@@ -6,13 +6,20 @@ The text is parsed with `ast` and only a whitelist is evaluated: numbers,
 names, + - * / **, unary - and +, parentheses and calls of the Value
 functions below with one argument. It is never given to eval, exec or
 compile, so no expression can run code. Every rejection is an
-`ExpressionError` with a one-line message.
+`ExpressionError` with a one-line message. Names are compared after NFKC
+normalization, as Python's parser does for identifiers, so the value given
+for 'ﬁ' or a full-width 'ｘ' is the value of fi or x.
 """
 
 import ast
 import keyword
+import math
 import numbers
 import operator
+import re
+import sys
+import unicodedata
+from collections.abc import Mapping
 
 from micrograd.engine import Value
 
@@ -37,22 +44,34 @@ def evaluate(source, values):
     `values` maps every name in the expression to a real number. Nothing is
     run backward. Raises ExpressionError for anything outside the language,
     a name without a value, a value for a name that is not used, or a math
-    error such as log(0).
+    error such as log(0); TypeError if `values` is not a mapping with string keys.
     """
+    if not isinstance(values, Mapping):
+        raise TypeError(f"values must be a mapping of names to numbers, got {type(values).__name__}")
+    named = {}
+    for name, value in values.items():
+        if not isinstance(name, str):
+            raise TypeError(f"the names in values must be strings, got {type(name).__name__} {name!r:.40}")
+        _add(named, name, value)
     tree = parse(source)
     callees = {node.func for node in ast.walk(tree) if isinstance(node, ast.Call)}
     used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and node not in callees}
-    unused = sorted(set(values) - used)
+    unused = sorted(set(named) - used)
     if unused:
         raise ExpressionError(f"{unused[0]} is given a value but is not used in the expression")
-    leaves = {name: _leaf(name, values) for name in sorted(used)}
+    leaves = {name: _leaf(name, named) for name in sorted(used)}
     try:
-        result = _Evaluator(leaves).visit(tree.body)
+        return _build(tree.body, leaves)
     except (ArithmeticError, ValueError) as error:
-        raise ExpressionError(str(error)) from None
-    except RecursionError:
-        raise ExpressionError("the expression is nested too deeply") from None
-    return result
+        raise ExpressionError(' '.join(str(error).split())) from None
+
+
+def _add(values, name, value):
+    """values[name] = value, with name NFKC-normalized as Python normalizes identifiers."""
+    name = unicodedata.normalize('NFKC', name)
+    if name in values:
+        raise ExpressionError(f"{name} is given a value twice")
+    values[name] = value
 
 
 def parse(source):
@@ -64,17 +83,41 @@ def parse(source):
     try:
         tree = ast.parse(source, mode='eval')
     except SyntaxError as error:
-        raise ExpressionError(f"invalid expression: {error.msg} (column {error.offset})") from None
+        if 'int_max_str_digits' in error.msg:
+            raise ExpressionError(f"invalid expression: a whole number has more than "
+                                  f"{sys.get_int_max_str_digits()} digits") from None
+        raise ExpressionError(f"invalid expression: {error.msg} "
+                              f"({_place(source, error.lineno, error.offset)})") from None
     except ValueError as error:  # e.g. a null character
         raise ExpressionError(f"invalid expression: {error}") from None
     except (RecursionError, MemoryError):
-        raise ExpressionError("the expression is nested too deeply") from None
+        raise ExpressionError("the expression is too long or nested too deeply for Python's parser") from None
     for node in ast.walk(tree):
         problem = _problem(node)
         if problem:
-            column = getattr(node, 'col_offset', 0) + 1
-            raise ExpressionError(f"{problem} at column {column}: use only {ALLOWED}")
+            raise ExpressionError(f"{problem} at {_node_place(source, node)}: use only {ALLOWED}")
+        if isinstance(node, ast.Constant) and not _finite(node.value):
+            raise ExpressionError(f"the number at {_node_place(source, node)} is beyond the float range "
+                                  f"(its size must be below about 1.8e308)")
     return tree
+
+
+def _place(source, line, column):
+    """'column C', or 'line L, column C' when the expression has several lines (both 1-based)."""
+    return f"line {line}, column {column}" if re.search('[\r\n]', source) else f"column {column}"
+
+
+def _node_place(source, node):
+    """Where a syntax node starts: ast counts columns in UTF-8 bytes, people in characters."""
+    line = re.split('\r\n|\r|\n', source)[node.lineno - 1]
+    return _place(source, node.lineno, len(line.encode('utf-8')[:node.col_offset].decode('utf-8', 'ignore')) + 1)
+
+
+def _finite(number):
+    try:
+        return math.isfinite(number)
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 def _problem(node):
@@ -121,32 +164,58 @@ def _leaf(name, values):
         raise ExpressionError(f"the value of {name} is not a usable number: {error}") from None
 
 
-class _Evaluator(ast.NodeVisitor):
-    """Evaluates a checked tree on Values: names are the leaves, literal numbers become constants."""
+def _build(body, leaves):
+    """Evaluate a checked tree on Values, operands before operators, with an explicit stack.
 
-    def __init__(self, leaves):
-        self.leaves = leaves
+    No recursion, so a flat sum of thousands of terms (a deeply left-nested
+    tree) works. Names are the leaves; literal numbers become constants.
+    """
+    results = []
+    stack = [(body, False)]
+    while stack:
+        node, operands_done = stack.pop()
+        operands = _operands(node)
+        if operands_done:
+            start = len(results) - len(operands)
+            results[start:] = [_combine(node, results[start:], leaves)]
+        else:
+            stack.append((node, True))
+            stack.extend((operand, False) for operand in reversed(operands))
+    return results[0]
 
-    def visit_Name(self, node):
-        return self.leaves[node.id]
 
-    def visit_Constant(self, node):
+def _operands(node):
+    """The sub-expressions node needs evaluated first, left to right."""
+    if isinstance(node, ast.BinOp):
+        return (node.left,) if _exponent(node) is not None else (node.left, node.right)
+    if isinstance(node, ast.UnaryOp):
+        return (node.operand,)
+    if isinstance(node, ast.Call):
+        return tuple(node.args)
+    return ()
+
+
+def _combine(node, operands, leaves):
+    """node's Value from its operands' Values."""
+    if isinstance(node, ast.Name):
+        return leaves[node.id]
+    if isinstance(node, ast.Constant):
         return Value(node.value)
+    if isinstance(node, ast.UnaryOp):
+        return UNARY[type(node.op)](*operands)
+    if isinstance(node, ast.Call):
+        return FUNCTIONS[node.func.id](*operands)
+    exponent = _exponent(node)
+    return BINARY[type(node.op)](*operands, *(() if exponent is None else (exponent,)))
 
-    def visit_UnaryOp(self, node):
-        return UNARY[type(node.op)](self.visit(node.operand))
 
-    def visit_BinOp(self, node):
-        exponent = _literal(node.right) if isinstance(node.op, ast.Pow) else None
-        right = self.visit(node.right) if exponent is None else exponent
-        return BINARY[type(node.op)](self.visit(node.left), right)
-
-    def visit_Call(self, node):
-        return FUNCTIONS[node.func.id](self.visit(node.args[0]))
+def _exponent(binop):
+    """The literal exponent of x ** 2 or x ** -0.5, else None (x ** 2 draws as micrograd's '**2' op)."""
+    return _literal(binop.right) if isinstance(binop.op, ast.Pow) else None
 
 
 def _literal(node):
-    """The number a literal like 2 or -0.5 stands for, else None (x ** 2 draws as micrograd's '**2' op)."""
+    """The number a literal like 2 or -0.5 stands for, else None."""
     sign = 1
     if isinstance(node, ast.UnaryOp):
         sign, node = (-1 if isinstance(node.op, ast.USub) else 1), node.operand
@@ -154,17 +223,25 @@ def _literal(node):
 
 
 def parse_values(assignments):
-    """Turn ['x=2', 'w=-3.5', ...] into {'x': 2.0, 'w': -3.5}; each name once, each value a number."""
+    """Turn ['x=2', 'w=-3.5', ...] into {'x': 2.0, 'w': -3.5}; each name once, each value a finite number.
+
+    Names are NFKC-normalized as in the expression ('ﬁ=3' gives fi).
+    """
+    if isinstance(assignments, (str, bytes)) or not hasattr(assignments, '__iter__'):
+        raise TypeError(f"assignments must be a list of 'NAME=NUMBER' strings, got {type(assignments).__name__}")
     values = {}
     for text in assignments:
+        if not isinstance(text, str):
+            raise TypeError(f"each assignment must be a 'NAME=NUMBER' string, got {type(text).__name__} {text!r:.40}")
         name, equals, number = text.partition('=')
-        name = name.strip()
+        name = unicodedata.normalize('NFKC', name.strip())
         if not equals or not name.isidentifier() or keyword.iskeyword(name):
             raise ExpressionError(f"expected NAME=NUMBER, got {text!r}")
-        if name in values:
-            raise ExpressionError(f"{name} is given a value twice")
         try:
-            values[name] = float(number)
+            value = float(number)
         except ValueError:
             raise ExpressionError(f"the value of {name} must be a number, got {number!r}") from None
+        if not math.isfinite(value):
+            raise ExpressionError(f"the value of {name} must be a finite number, got {number.strip()!r}")
+        _add(values, name, value)
     return values

@@ -12,6 +12,9 @@ from micrograd.engine import Value
 
 LOG_CLAMP = -100.0  # torch.nn.BCELoss clamps each log at -100 so a 0 or 1 probability gives a finite loss
 
+# log(1 + a), exact for tiny a where log(1 + a) would first round 1 + a; d/da = 1 / (1 + a).
+log1p = micrograd.define_op('log1p', math.log1p, lambda g, out, a: (g / (1 + a),))
+
 
 def mse(predictions, targets):
     """Mean of (prediction - target)**2."""
@@ -31,7 +34,7 @@ def hinge(scores, labels):
 
 
 def binary_cross_entropy(probabilities, targets):
-    """Mean of -(t*log(p) + (1 - t)*log(1 - p)), each log clamped at -100 like torch's BCELoss.
+    """Mean of -(t*log(p) + (1 - t)*log1p(-p)), each log clamped at -100 like torch's BCELoss.
 
     The gradient is the exact derivative of that expression (a clamped log is
     a constant); it equals PyTorch's wherever p*(1-p) >= 1e-12, where PyTorch's
@@ -43,20 +46,24 @@ def binary_cross_entropy(probabilities, targets):
             raise ValueError(f"probabilities must be in [0, 1], got {p.data!r} at index {i}")
         if not 0 <= t <= 1:
             raise ValueError(f"targets must be in [0, 1], got {t!r} at index {i}")
-    terms = [t * _clamped_log(p) + (1 - t) * _clamped_log(1 - p) for p, t in zip(probabilities, targets)]
+    terms = [t * _clamped(Value.log, p) + (1 - t) * _clamped(log1p, -p) for p, t in zip(probabilities, targets)]
     return -micrograd.sum(terms) / len(terms)
 
 
 def softmax(values):
     """exp(v_i) / sum_j exp(v_j), computed after subtracting the largest value so it never overflows."""
     values = _values(values, "softmax values")
-    exps = _shifted_exps(values)
+    exps = [v.exp() for v in _shifted(values)]
     total = micrograd.sum(exps)
     return [e / total for e in exps]
 
 
 def cross_entropy(logits, target):
-    """-log softmax(logits)[target] as log-sum-exp minus the target logit, stable for any logit size.
+    """-log softmax(logits)[target], stable and accurate for logits of any size.
+
+    Computed as log(sum exp(v - m)) - (v_target - m) with m the largest logit,
+    so m cancels exactly (adding it back would round away the result for
+    logits like 1e17).
 
     Equal to torch.nn.functional.cross_entropy on one sample (the mean over one sample is the sample).
     """
@@ -65,20 +72,23 @@ def cross_entropy(logits, target):
         raise TypeError(f"cross_entropy target must be a class index (int), got {type(target).__name__}")
     if not 0 <= target < len(logits):
         raise ValueError(f"cross_entropy target must be in [0, {len(logits) - 1}], got {target}")
-    largest = max(v.data for v in logits)
-    log_sum_exp = micrograd.sum(_shifted_exps(logits)).log() + largest
-    return log_sum_exp - logits[target]
+    shifted = _shifted(logits)
+    return micrograd.sum([v.exp() for v in shifted]).log() - shifted[target]
 
 
-def _shifted_exps(values):
-    largest = max(v.data for v in values)  # a constant: softmax does not depend on it
-    return [(v - largest).exp() for v in values]
+def _shifted(values):
+    """values minus the largest one, so exp never overflows (a constant shift: softmax does not depend on it)."""
+    largest = max(v.data for v in values)
+    return [v - largest for v in values]
 
 
-def _clamped_log(p):
-    if p.data <= 0 or math.log(p.data) < LOG_CLAMP:
+def _clamped(log, x):
+    """log(x), or the constant LOG_CLAMP where that is smaller or -inf (x at the edge of the domain)."""
+    try:
+        result = log(x)
+    except ValueError:
         return Value(LOG_CLAMP)
-    return p.log()
+    return Value(LOG_CLAMP) if result.data < LOG_CLAMP else result
 
 
 def _values(xs, what):

@@ -37,23 +37,24 @@ VERSION = 1
 class Module:
     """Base class: parameters, gradients, state dicts and files."""
 
-    _named_parameters = ()  # (name, Value) pairs, fixed by each module's constructor
+    def parameters(self):
+        """All trainable Values in micrograd's order, read from the current attributes on each call.
+
+        So replacing a parameter (`neuron.b = Value(0.5)`, `neuron.w[0] = ...`)
+        is seen everywhere, as in micrograd; a 337-parameter MLP takes ~3 us.
+        """
+        params = []
+        for neuron in self._neurons():
+            params += neuron.w
+            params.append(neuron.b)
+        return params
 
     def named_parameters(self):
         """(name, Value) pairs in parameters() order, named like PyTorch's ('layers.0.neurons.1.w.0')."""
-        return list(self._named_parameters)
+        return []
 
-    def parameters(self):
-        """All trainable Values in micrograd's order.
-
-        The structure never changes after construction, so the list is built
-        once and the same list is returned on every call: do not modify it.
-        """
-        try:
-            return self._parameters
-        except AttributeError:
-            self._parameters = [p for _, p in self.named_parameters()]
-            return self._parameters
+    def _neurons(self):
+        return ()
 
     def zero_grad(self):
         for p in self.parameters():
@@ -83,9 +84,12 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} cannot be saved")
 
     def save(self, path):
-        """Write architecture and parameters as JSON, atomically; floats round-trip exactly."""
+        """Write architecture and parameters as JSON, atomically; floats round-trip exactly.
+
+        A subclass of Neuron, Layer or MLP is saved as that built-in type, which load() returns.
+        """
         document = {'format': FORMAT, 'version': VERSION,
-                    'model': {'type': type(self).__name__, **self.architecture()},
+                    'model': {'type': _saved_type(self), **self.architecture()},
                     'parameters': self.state_dict()}
         for name, value in document['parameters'].items():
             if not math.isfinite(value):
@@ -113,10 +117,15 @@ class Neuron(Module):
         self.b = Value(0)
         self.nonlin = self.activation != 'linear'
         self._activate = ACTIVATIONS[self.activation][1]
-        self._named_parameters = tuple([(f"w.{i}", w) for i, w in enumerate(self.w)] + [('b', self.b)])
 
     def __call__(self, x):
         return self._forward(_inputs(x, len(self.w), self))
+
+    def named_parameters(self):
+        return [(f"w.{i}", w) for i, w in enumerate(self.w)] + [('b', self.b)]
+
+    def _neurons(self):
+        return (self,)
 
     def _forward(self, x):
         act = dot(self.w, x, self.b)
@@ -137,7 +146,6 @@ class Layer(Module):
     def __init__(self, nin, nout, **kwargs):
         _check_size(nout, "Layer nout")
         self.neurons = [Neuron(nin, fan_out=nout, **kwargs) for _ in range(nout)]
-        self._named_parameters = _prefixed('neurons', self.neurons)
 
     def __call__(self, x):
         out = self._forward(_inputs(x, len(self.neurons[0].w), self))
@@ -145,6 +153,12 @@ class Layer(Module):
 
     def _forward(self, x):
         return [n._forward(x) for n in self.neurons]
+
+    def named_parameters(self):
+        return _prefixed('neurons', self.neurons)
+
+    def _neurons(self):
+        return self.neurons
 
     def architecture(self):
         first = self.neurons[0]
@@ -155,26 +169,35 @@ class Layer(Module):
 
 
 class MLP(Module):
-    """Fully connected layers: `activation` on hidden layers (ReLU), `output_activation` on the last (linear)."""
+    """Fully connected layers: `activation` on hidden layers (ReLU), `output_activation` on the last (linear).
+
+    None means 'linear' here, as PyTorch users read it (for a Neuron or Layer,
+    activation=None keeps micrograd's meaning: ReLU unless nonlin=False).
+    """
 
     architecture_keys = ('nin', 'nouts', 'activation', 'output_activation')
 
     def __init__(self, nin, nouts, activation='relu', output_activation='linear', init='uniform', rng=None):
         nouts = _sizes(nouts)
-        self.activation = _activation_name(activation)
-        self.output_activation = _activation_name(output_activation)
+        self.activation = _activation_name('linear' if activation is None else activation)
+        self.output_activation = _activation_name('linear' if output_activation is None else output_activation)
         sizes = [nin] + nouts
         last = len(nouts) - 1
         self.layers = [Layer(sizes[i], sizes[i + 1], init=init, rng=rng,
-                             activation=output_activation if i == last else activation)
+                             activation=self.output_activation if i == last else self.activation)
                        for i in range(len(nouts))]
-        self._named_parameters = _prefixed('layers', self.layers)
 
     def __call__(self, x):
         x = _inputs(x, len(self.layers[0].neurons[0].w), self)
         for layer in self.layers:  # lists all the way, so width-1 hidden layers work
             x = layer._forward(x)
         return x[0] if len(x) == 1 else x
+
+    def named_parameters(self):
+        return _prefixed('layers', self.layers)
+
+    def _neurons(self):
+        return [n for layer in self.layers for n in layer.neurons]
 
     def architecture(self):
         return {'nin': len(self.layers[0].neurons[0].w), 'nouts': [len(layer.neurons) for layer in self.layers],
@@ -201,6 +224,12 @@ def load(path):
 
 
 _MODULES = {'Neuron': Neuron, 'Layer': Layer, 'MLP': MLP}
+
+
+def _saved_type(module):
+    """The name of the nearest built-in module class in module's MRO (a custom Module keeps its own)."""
+    return next((cls.__name__ for cls in type(module).__mro__ if _MODULES.get(cls.__name__) is cls),
+                type(module).__name__)
 
 
 def _from_document(document):
@@ -250,8 +279,7 @@ def _inputs(x, nin, module):
 
 
 def _prefixed(prefix, modules):
-    return tuple((f"{prefix}.{i}.{name}", p)
-                 for i, module in enumerate(modules) for name, p in module.named_parameters())
+    return [(f"{prefix}.{i}.{name}", p) for i, module in enumerate(modules) for name, p in module.named_parameters()]
 
 
 def _check_size(n, what):
@@ -293,7 +321,10 @@ def _choice(name, table, what):
 def _finite_number(x, what):
     if not isinstance(x, numbers.Real) or isinstance(x, bool):
         raise ValueError(f"{what} must be a number, got {type(x).__name__}: {x!r:.60}")
-    x = float(x)
+    try:
+        x = float(x)
+    except OverflowError:  # an int with hundreds of digits
+        raise ValueError(f"{what} is too large for a float ({x.bit_length()}-bit integer)") from None
     if not math.isfinite(x):
         raise ValueError(f"{what} must be finite, got {x}")
     return x

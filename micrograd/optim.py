@@ -1,4 +1,9 @@
-"""SGD and Adam, updating `.data` in place exactly as `torch.optim` does (float for float)."""
+"""SGD and Adam, updating `.data` in place with `torch.optim`'s formulas and operation order.
+
+Results agree with torch.optim in float64 to about 1e-13 relative, not bit
+for bit: torch fuses some multiply-adds (`add_(x, alpha=a)`), rounding once
+where Python rounds twice. Division by zero gives IEEE's inf/nan as in torch.
+"""
 
 import math
 import numbers
@@ -7,15 +12,22 @@ from micrograd.engine import Value
 
 
 class Optimizer:
-    """Holds the parameters and their per-parameter state; `step()` is the update rule."""
+    """Holds the parameters and their per-parameter state; `step()` is the update rule.
+
+    A step computes every new value and state first and changes them only
+    when all are computed, so a step never stops half applied.
+    """
 
     def __init__(self, params, lr):
-        self.params = list(params)
+        self.params = list(params)  # a generator is read once
         if not self.params:
             raise ValueError("optimizer got an empty parameter list")
+        first_index = {}
         for i, p in enumerate(self.params):
             if not isinstance(p, Value):
                 raise TypeError(f"optimizer params must be Values, got {type(p).__name__} at index {i}")
+            if first_index.setdefault(p, i) != i:
+                raise ValueError(f"optimizer params list the same Value twice, at index {first_index[p]} and {i}")
         self.lr = lr
 
     @property
@@ -34,6 +46,10 @@ class Optimizer:
     def step(self):
         raise NotImplementedError
 
+    def _apply(self, new_data):
+        for p, data in zip(self.params, new_data):
+            p.data = data
+
 
 class SGD(Optimizer):
     """torch.optim.SGD with dampening 0 and nesterov False: the first step's momentum buffer is the gradient."""
@@ -46,14 +62,17 @@ class SGD(Optimizer):
 
     def step(self):
         lr, momentum, weight_decay = self.lr, self.momentum, self.weight_decay
-        for i, p in enumerate(self.params):
+        buffers, new_data = [], []
+        for p, buffer in zip(self.params, self._buffers):
             g = p.grad
             if weight_decay:
                 g = g + weight_decay * p.data
             if momentum:
-                previous = self._buffers[i]
-                g = self._buffers[i] = g if previous is None else previous * momentum + g
-            p.data = p.data - lr * g
+                g = buffer = g if buffer is None else buffer * momentum + g
+            buffers.append(buffer)
+            new_data.append(p.data - lr * g)
+        self._buffers = buffers
+        self._apply(new_data)
 
 
 class Adam(Optimizer):
@@ -72,17 +91,22 @@ class Adam(Optimizer):
 
     def step(self):
         beta1, beta2 = self.betas
-        self.steps += 1
-        step_size = self.lr / (1 - beta1 ** self.steps)
-        correction2_sqrt = (1 - beta2 ** self.steps) ** 0.5
-        for i, p in enumerate(self.params):
+        steps = self.steps + 1
+        step_size = self.lr / (1 - beta1 ** steps)
+        correction2_sqrt = (1 - beta2 ** steps) ** 0.5
+        first, second, new_data = [], [], []
+        for p, m, v in zip(self.params, self._first, self._second):
             g = p.grad
             if self.weight_decay:
                 g = g + self.weight_decay * p.data
-            m = self._first[i] = _lerp(self._first[i], g, 1 - beta1)
-            v = self._second[i] = self._second[i] * beta2 + (1 - beta2) * g * g
+            m = _lerp(m, g, 1 - beta1)
+            v = v * beta2 + (1 - beta2) * g * g
             denominator = math.sqrt(v) / correction2_sqrt + self.eps
-            p.data = p.data - step_size * m / denominator
+            first.append(m)
+            second.append(v)
+            new_data.append(p.data - _divide(step_size * m, denominator))
+        self.steps, self._first, self._second = steps, first, second
+        self._apply(new_data)
 
 
 def _lerp(start, end, weight):
@@ -90,6 +114,13 @@ def _lerp(start, end, weight):
     if weight < 0.5:
         return start + weight * (end - start)
     return end - (end - start) * (1 - weight)
+
+
+def _divide(x, y):
+    """x / y with IEEE results for y == 0, as torch computes it: nan for 0/0, otherwise an infinity."""
+    if y:
+        return x / y
+    return math.nan if x == 0 or math.isnan(x) else math.copysign(math.inf, x) * math.copysign(1.0, y)
 
 
 def _number(x, what):

@@ -5,6 +5,8 @@ backend switch, so notebooks keep their own), imported only when a plot is
 made. Files are written atomically.
 """
 
+import numbers
+
 import micrograd
 from micrograd.atomic import write_atomically
 from micrograd.training import argmax
@@ -33,10 +35,13 @@ def save_decision_boundary(model, X, y, path, threshold=0.0, resolution=50):
 
     A one-output model predicts class 1 where its output exceeds `threshold`
     (0 for hinge scores, 0.5 for sigmoid probabilities); a model with several
-    outputs predicts the index of the largest.
+    outputs predicts the index of the largest. The plane is sampled on a
+    resolution x resolution grid (resolution an int >= 2).
     """
     from matplotlib.figure import Figure
 
+    if not isinstance(resolution, numbers.Integral) or isinstance(resolution, bool) or resolution < 2:
+        raise ValueError(f"resolution must be an int >= 2 (grid points per axis), got {resolution!r:.60}")
     xs, ys = _grid_axis(X, 0, resolution), _grid_axis(X, 1, resolution)
     with micrograd.no_grad():
         classes = [[_predicted_class(model([u, v]), threshold) for u in xs] for v in ys]

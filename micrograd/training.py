@@ -6,6 +6,8 @@ import random
 
 import micrograd
 from micrograd import data, losses, nn, optim
+from micrograd.nn import _check_size
+from micrograd.optim import _at_least_zero
 
 
 def argmax(outputs):
@@ -35,11 +37,14 @@ def fit(model, X, y, loss='hinge', optimizer=None, epochs=100, batch_size=None, 
     y holds class labels: 0/1 for 'hinge' (mapped to -1/1), 'binary_cross_entropy'
     (the model should end in a sigmoid) and 'mse'; 0..k-1 for 'cross_entropy'
     (the model outputs k logits). Each step minimises the batch loss plus
-    l2 * sum(p*p) (micrograd's regularisation) with `optimizer` (default
-    SGD(lr=0.1)); `lr_schedule(step)`, if given, sets the learning rate before
-    step 0, 1, 2, ... batch_size=None trains on all samples at once; otherwise
-    each epoch visits the samples in an order shuffled by random.Random(random_state).
-    An epoch's numbers are measured on each batch before its update, as in micrograd's demo.
+    l2 * sum(p*p) (micrograd's regularisation, l2 >= 0) with `optimizer`, an
+    object with step() such as micrograd.optim.Adam(model.parameters(), lr=0.01)
+    (default SGD(lr=0.1)); `lr_schedule(step)`, if given, sets the learning rate
+    before step 0, 1, 2, ... batch_size=None trains on all samples at once;
+    otherwise each epoch visits the samples in an order shuffled by
+    random.Random(random_state). An epoch's numbers are measured on each batch
+    before its update, as in micrograd's demo. The graph is recorded even
+    inside micrograd.no_grad().
     """
     from tqdm import tqdm
 
@@ -47,37 +52,44 @@ def fit(model, X, y, loss='hinge', optimizer=None, epochs=100, batch_size=None, 
         raise ValueError(f"unknown loss {loss!r}, expected one of {sorted(LOSSES)}")
     batch_loss, predict, binary = LOSSES[loss]
     _check_data(X, y, binary)
-    _check_count(epochs, "epochs")
-    batch_size = len(X) if batch_size is None else _check_count(batch_size, "batch_size")
-    params = model.parameters()
-    optimizer = optim.SGD(params, lr=0.1) if optimizer is None else optimizer
+    epochs = _check_size(epochs, "epochs")
+    batch_size = len(X) if batch_size is None else _check_size(batch_size, "batch_size")
+    l2 = _at_least_zero(l2, "l2")
+    if lr_schedule is not None and not callable(lr_schedule):
+        raise TypeError(f"lr_schedule must be a function of the step number, got {type(lr_schedule).__name__}")
+    if optimizer is None:
+        optimizer = optim.SGD(model.parameters(), lr=0.1)
+    if not callable(getattr(optimizer, 'step', None)):
+        raise TypeError(f"optimizer must be an object with step(), e.g. micrograd.optim.Adam(model.parameters()), "
+                        f"got {type(optimizer).__name__}: {optimizer!r:.60}")
     rng = random.Random(random_state)
     order = list(range(len(X)))
     history = {'loss': [], 'accuracy': []}
     step = 0
     bar = tqdm(range(epochs), desc='training', unit='epoch', disable=not progress)
-    for _ in bar:
-        if batch_size < len(X):
-            rng.shuffle(order)
-        loss_sum = correct = 0
-        for start in range(0, len(order), batch_size):
-            batch = order[start:start + batch_size]
-            outputs = [_checked_output(model(X[i]), binary) for i in batch]
-            labels = [y[i] for i in batch]
-            total = batch_loss(outputs, labels)
-            if l2:
-                total = total + l2 * micrograd.sum([p * p for p in params])
-            loss_sum += total.data * len(batch)
-            correct += sum(predict(o) == label for o, label in zip(outputs, labels))
-            model.zero_grad()
-            total.backward()
-            if lr_schedule is not None:
-                optimizer.lr = lr_schedule(step)
-            optimizer.step()
-            step += 1
-        history['loss'].append(loss_sum / len(X))
-        history['accuracy'].append(correct / len(X))
-        bar.set_postfix(loss=f"{history['loss'][-1]:.4f}", accuracy=f"{history['accuracy'][-1]:.0%}")
+    with micrograd.enable_grad():  # training inside a no_grad() block still records the graph
+        for _ in bar:
+            if batch_size < len(X):
+                rng.shuffle(order)
+            loss_sum = correct = 0
+            for start in range(0, len(order), batch_size):
+                batch = order[start:start + batch_size]
+                outputs = [_checked_output(model(X[i]), binary) for i in batch]
+                labels = [y[i] for i in batch]
+                total = batch_loss(outputs, labels)
+                if l2:
+                    total = total + l2 * micrograd.sum([p * p for p in model.parameters()])
+                loss_sum += total.data * len(batch)
+                correct += sum(predict(o) == label for o, label in zip(outputs, labels))
+                model.zero_grad()
+                total.backward()
+                if lr_schedule is not None:
+                    optimizer.lr = lr_schedule(step)
+                optimizer.step()
+                step += 1
+            history['loss'].append(loss_sum / len(X))
+            history['accuracy'].append(correct / len(X))
+            bar.set_postfix(loss=f"{history['loss'][-1]:.4f}", accuracy=f"{history['accuracy'][-1]:.0%}")
     bar.close()
     return history
 
@@ -85,7 +97,8 @@ def fit(model, X, y, loss='hinge', optimizer=None, epochs=100, batch_size=None, 
 def moons_demo(out_dir, progress=True, random_state=1, steps=100):
     """micrograd's demo: MLP(2, [16, 16, 1]) from random.seed(1337) on 100 noisy moons.
 
-    Hinge loss + 1e-4 L2, SGD with learning rate 1.0 - 0.9*k/100, full batch.
+    Hinge loss + 1e-4 L2, SGD with learning rate 1.0 - 0.9*k/steps at step k
+    (micrograd's 1.0 - 0.9*k/100 for the default 100 steps), full batch.
     Writes loss_curve.png and decision_boundary.png into out_dir; returns the
     last step's loss and accuracy, the history and the files written.
     """
@@ -94,7 +107,7 @@ def moons_demo(out_dir, progress=True, random_state=1, steps=100):
     X, y = data.make_moons(n_samples=100, noise=0.1, random_state=random_state)
     model = nn.MLP(2, [16, 16, 1], rng=random.Random(1337))  # the draws of random.seed(1337), global random untouched
     history = fit(model, X, y, loss='hinge', optimizer=optim.SGD(model.parameters(), lr=1.0),
-                  epochs=steps, l2=1e-4, lr_schedule=lambda k: 1.0 - 0.9 * k / 100, progress=progress)
+                  epochs=steps, l2=1e-4, lr_schedule=lambda k: 1.0 - 0.9 * k / steps, progress=progress)
     os.makedirs(out_dir, exist_ok=True)
     files = [os.path.join(out_dir, 'loss_curve.png'), os.path.join(out_dir, 'decision_boundary.png')]
     plots.save_loss_curve(history, files[0])
@@ -111,12 +124,6 @@ def _check_data(X, y, binary):
         if not isinstance(label, numbers.Integral) or isinstance(label, bool) or label < 0 or (binary and label > 1):
             expected = "0 or 1" if binary else "a class index >= 0"
             raise ValueError(f"labels must be {expected}, got {label!r} at index {i}")
-
-
-def _check_count(n, what):
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"{what} must be a positive int, got {n!r:.60}")
-    return n
 
 
 def _checked_output(output, binary):

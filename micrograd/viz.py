@@ -10,6 +10,7 @@ import functools
 import html
 import math
 import unicodedata
+import warnings
 from pathlib import Path
 
 import graphviz
@@ -29,6 +30,16 @@ INSTALL_HINT = (
     "The DOT text is available without it as graph.source")
 
 
+# Graphviz 2.43 cannot read an HTML label longer than 16 KB; a label shows at most this many characters.
+MAX_LABEL_CHARS = 1000
+# Above this many Values, Graphviz's layout takes seconds to minutes (127 s at 10,000).
+LARGE_GRAPH = 2000
+# Ops whose operand order is invisible in the result; every other op with several operands
+# labels its edges: by the names below, 'dot' by w0, x0, w1, x1, ..., b, others by position.
+COMMUTATIVE = {'+', '*', 'sum'}
+SLOT_NAMES = {'-': ('+', '-'), '/': ('num', 'den'), '**': ('base', 'exp')}
+
+
 class GraphvizNotFound(graphviz.ExecutableNotFound):
     """Rendering needs Graphviz's `dot`; the message says how to install it."""
 
@@ -36,22 +47,40 @@ class GraphvizNotFound(graphviz.ExecutableNotFound):
         RuntimeError.__init__(self, INSTALL_HINT)
 
 
-def _explaining_missing_dot(render):
-    """render, raising GraphvizNotFound (with install instructions) where Graphviz is missing."""
+class GraphvizFailed(RuntimeError):
+    """Graphviz's `dot` ran but could not render the graph; the message is dot's own."""
+
+
+class LargeGraphWarning(UserWarning):
+    """The graph is so large that rendering it may take minutes."""
+
+
+def _explaining_failures(render, stream_errors=()):
+    """render, raising GraphvizNotFound or GraphvizFailed (one clear line) where Graphviz fails.
+
+    stream_errors: the OSErrors that can only come from talking to dot (pipe
+    writes no file, so a broken pipe there is dot's failure, not a file's).
+    """
     @functools.wraps(render)
     def wrapper(*args, **kwargs):
         try:
             return render(*args, **kwargs)
         except graphviz.ExecutableNotFound:
             raise GraphvizNotFound() from None
+        except graphviz.CalledProcessError as error:
+            said = (error.stderr or b'').decode('utf-8', 'replace').strip().splitlines()
+            raise GraphvizFailed(f"Graphviz's dot could not render the graph: "
+                                 f"{said[0] if said else f'exit status {error.returncode}'}") from None
+        except stream_errors as error:
+            raise GraphvizFailed(f"Graphviz's dot stopped reading the graph: {error.strerror or error}") from None
     return wrapper
 
 
 class Graph(graphviz.Digraph):
-    """A graphviz.Digraph whose rendering explains how to install a missing Graphviz."""
+    """A graphviz.Digraph whose rendering failures say what went wrong in one line."""
 
-    pipe = _explaining_missing_dot(graphviz.Digraph.pipe)  # also used to show it in Jupyter
-    render = _explaining_missing_dot(graphviz.Digraph.render)
+    pipe = _explaining_failures(graphviz.Digraph.pipe, OSError)  # also used to show it in Jupyter
+    render = _explaining_failures(graphviz.Digraph.render)
 
 
 def draw_dot(root, format='svg', rankdir='LR', show_grad=True):
@@ -59,8 +88,10 @@ def draw_dot(root, format='svg', rankdir='LR', show_grad=True):
 
     Each Value is a box with its label (if any), data and, with show_grad,
     its grad; each op is a small node with edges operand -> op -> result, one
-    edge per operand slot (x*x has two edges from x). Nodes are numbered in
-    traversal order from the root, so the same graph always gives the same DOT text.
+    edge per operand slot (x*x has two edges from x), labelled where operand
+    order matters (a - b: '+', '-'). Nodes are numbered in traversal order from
+    the root, so the same graph always gives the same DOT text. Warns
+    (LargeGraphWarning) above LARGE_GRAPH Values: rendering would take minutes.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot needs a Value to draw, got {type(root).__name__}")
@@ -71,15 +102,29 @@ def draw_dot(root, format='svg', rankdir='LR', show_grad=True):
     graph = Graph(name='micrograd', format=format, graph_attr={'rankdir': rankdir},
                   node_attr={'fontname': 'Helvetica', 'fontsize': '11'})
     ids = _number_nodes(root)
+    if len(ids) > LARGE_GRAPH:
+        warnings.warn(LargeGraphWarning(
+            f"the graph has {len(ids)} Values (more than {LARGE_GRAPH}): rendering it may take "
+            "minutes; consider drawing a smaller sub-expression"), stacklevel=2)
     for value, name in ids.items():
         graph.node(name, _value_label(value, show_grad), shape='none', margin='0')
         if value._prev:
             graph.node(f'{name}op', _html(value._op), shape='ellipse', fontsize='10',
                        width='0', height='0', margin='0.05')
             graph.edge(f'{name}op', name)
-            for operand in value._prev:
-                graph.edge(ids[operand], f'{name}op')
+            for operand, slot in zip(value._prev, _slot_names(value)):
+                graph.edge(ids[operand], f'{name}op', **({'label': slot, 'fontsize': '9'} if slot else {}))
     return graph
+
+
+def _slot_names(value):
+    """An edge label per operand naming its place where the order matters, else None each."""
+    count, op = len(value._prev), value._op
+    if count < 2 or op in COMMUTATIVE:
+        return [None] * count
+    if op == 'dot':  # operands w0, x0, w1, x1, ..., then the bias if their number is odd
+        return [f"{'wx'[i % 2]}{i // 2}" for i in range(count - count % 2)] + ['b'] * (count % 2)
+    return SLOT_NAMES.get(op, [str(i) for i in range(count)])
 
 
 def _number_nodes(root):
@@ -120,11 +165,19 @@ def _strip_zeros(number):
 
 
 def _html(text):
-    """Text for an HTML-like Graphviz label: escaped, line breaks as <BR/>, control characters visible.
+    r"""Text for an HTML-like Graphviz label, shown verbatim and never as markup.
 
-    Backslashes are doubled because Graphviz expands \\N, \\G, ... even in HTML labels.
+    '\n' (or '\r\n') starts a new line; an empty line keeps its height (a
+    no-break space), so a trailing newline shows. Every other control or
+    line/paragraph separator character shows as its Python escape (\t, \x0b,
+    \u2028). At most MAX_LABEL_CHARS characters are shown, then '… (N characters)'.
+    Backslashes are doubled because Graphviz expands \N, \G, ... even in HTML labels.
     """
-    return '<BR/>'.join(map(_html_line, text.splitlines() or ['']))
+    one_break_per_line = text.replace('\r\n', '\n')
+    lines = one_break_per_line[:MAX_LABEL_CHARS].split('\n')
+    if len(one_break_per_line) > MAX_LABEL_CHARS:
+        lines[-1] += f'\N{HORIZONTAL ELLIPSIS} ({len(text)} characters)'
+    return '<BR/>'.join(_html_line(line) if line else '&#160;' for line in lines)
 
 
 def _html_line(line):
@@ -133,8 +186,8 @@ def _html_line(line):
 
 
 def _visible(char):
-    """The character itself, or its Python escape where SVG/XML cannot hold it (control characters)."""
-    if char == '\t' or (unicodedata.category(char) not in ('Cc', 'Cs') and char not in '\ufffe\uffff'):
+    """The character itself, or its Python escape where it would be invisible, a line break or invalid XML."""
+    if unicodedata.category(char) not in ('Cc', 'Cs', 'Zl', 'Zp') and char not in '\ufffe\uffff':
         return char
     return ascii(char)[1:-1]
 
@@ -142,17 +195,24 @@ def _visible(char):
 def save(graph, path):
     """Write graph to path in the format its extension names (.svg .png .pdf .dot), atomically.
 
-    '.dot' writes the DOT text and needs no Graphviz. The file appears
+    '.dot' writes the DOT text and needs no Graphviz. dot's messages are not
+    echoed; a failure raises GraphvizFailed with dot's first line. The file appears
     complete or not at all: it is written to a temporary file in the same
     directory and then moved into place.
     """
     render_format = output_format(path)
-    data = graph.source.encode('utf-8') if render_format is None else graph.pipe(format=render_format)
+    if render_format is None:
+        data = graph.source.encode('utf-8')
+    else:
+        data = graph.pipe(format=render_format, quiet=True)
     write_atomically(path, lambda file: file.write(data))
 
 
 def output_format(path):
     """The format a file name asks for: 'svg', 'png', 'pdf', or None for DOT text (.dot)."""
+    name = Path(path).name.lower()
+    if name in EXTENSIONS:  # '.svg' is a hidden file's name without an extension
+        raise ValueError(f"the file name is missing in {str(path)!r}: give a name before {name}")
     extension = Path(path).suffix.lower()
     if extension not in EXTENSIONS:
         raise ValueError(f"cannot tell the output format of {str(path)!r}: "

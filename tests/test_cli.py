@@ -22,8 +22,18 @@ def run(argv, capsys):
     return status, out, err
 
 
+SVG = '{http://www.w3.org/2000/svg}'
+
+
 def svg_texts(path):
-    return {text.text for text in ET.parse(path).iter('{http://www.w3.org/2000/svg}text')}
+    return {text.text for text in ET.parse(path).iter(f'{SVG}text')}
+
+
+def svg_boxes(path):
+    """The text lines of each Value box (a node with a table: more than one text) in an SVG file."""
+    nodes = [group for group in ET.parse(path).iter(f'{SVG}g') if group.get('class') == 'node']
+    texts = [[text.text for text in node.iter(f'{SVG}text')] for node in nodes]
+    return [lines for lines in texts if len(lines) > 1]
 
 
 def test_draw_apple_orange_svg_shows_the_books_numbers(tmp_path, capsys):
@@ -79,6 +89,17 @@ def test_draw_expression_forward_stage_has_no_gradients(tmp_path, capsys):
     (['draw', 'apple', '--format', 'svg'], 'unrecognized arguments'),
     (['paint'], "invalid choice: 'paint'"),
     ([], 'the following arguments are required: COMMAND'),
+    (['draw', '--expr', 'x', '--expr', 'y', 'x=1'], '--expr is given twice'),
+    (['draw', '--expr', 'x', 'x=1e400'], "the value of x must be a finite number, got '1e400'"),
+    (['draw', '--expr', 'x', 'x=nan'], "the value of x must be a finite number, got 'nan'"),
+    (['draw', '--expr', 'x', 'x= -inf'], "the value of x must be a finite number, got '-inf'"),
+    (['draw', '--expr', 'x**1e400', 'x=2'], 'the number at column 4 is beyond the float range'),
+    (['draw', '--expr', 'x**1' + '0' * 400, 'x=2'], 'the number at column 4 is beyond the float range'),
+    (['draw', '--expr', 'x**y', 'x=10', 'y=400'], r'Overflow|too large|out of range'),
+    (['draw', '--expr', '1' * 5000 + '*x', 'x=1'], 'a whole number has more than 4300 digits$'),
+    (['draw', '--expr', 'x\n+1', 'x=1'], r'invalid syntax \(line 2, column 1\)'),
+    (['draw', '--expr', '(x\n+ y[0])', 'x=1', 'y=1'], 'subscript .* at line 2, column 3'),
+    (['draw', '--expr', '+'.join(['x'] * 5000), 'x=1'], "too long or nested too deeply for Python's parser"),
 ])
 def test_rejections_exit_2_with_one_line(argv, message, tmp_path, capsys):
     out = tmp_path / 'out.svg'
@@ -87,6 +108,68 @@ def test_rejections_exit_2_with_one_line(argv, message, tmp_path, capsys):
     assert stderr.count('\n') == 1 and stderr.startswith('micrograd')
     assert re.search(message, stderr), stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize('expression, data, grads', [
+    # d(-x*y)/dx = -y, d(-x*y)/dy = -x; d(-2*x)/dx = -2; d(-(x - y))/dx = -1.
+    ('-x*y', 'data -2', {'x': 'grad -2', 'y': 'grad -1'}),
+    ('-2*x', 'data -2', {'x': 'grad -2'}),
+    ('-(x - y)', 'data 1', {'x': 'grad -1', 'y': 'grad 1'}),
+])
+@pytest.mark.parametrize('attached', [False, True])
+def test_an_expression_may_start_with_a_minus(expression, data, grads, attached, tmp_path, capsys):
+    out = tmp_path / 'minus.svg'
+    option = [f'--expr={expression}'] if attached else ['--expr', expression]
+    values = [f'{name}={value}' for name, value in {'x': 1, 'y': 2}.items() if name in grads]
+    assert run(['draw', *option, *values, '-o', str(out)], capsys) == (0, f'wrote {out}\n', '')
+    boxes = svg_boxes(out)
+    assert all([name, f'data {value}', grad] in boxes for name, value, grad in
+               [(name, {'x': 1, 'y': 2}[name], grad) for name, grad in grads.items()])
+    assert [data, 'grad 1'] in boxes  # the root
+
+
+@pytest.mark.parametrize('source, values, label', [
+    ('ﬁ*2', ['ﬁ=3'], 'fi'), ('ﬁ*2', ['fi=3'], 'fi'), ('fi*2', ['ﬁ=3'], 'fi'),
+    ('ｘ*2', ['ｘ=3'], 'x'), ('x*2', ['ｘ=3'], 'x'),
+])
+def test_names_are_nfkc_normalized_like_pythons(source, values, label, tmp_path, capsys):
+    out = tmp_path / 'nfkc.svg'
+    assert run(['draw', '--expr', source, *values, '-o', str(out)], capsys)[0] == 0
+    assert [label, 'data 3', 'grad 2'] in svg_boxes(out)  # d(2x)/dx = 2
+
+
+def test_a_long_flat_sum_draws_with_a_one_line_size_warning(tmp_path, capsys):
+    out = tmp_path / 'sum.dot'
+    status, stdout, stderr = run(['draw', '--expr', '+'.join(['x'] * 2500), 'x=1', '-o', str(out)], capsys)
+    assert (status, stdout) == (0, f'wrote {out}\n')
+    assert stderr == ('micrograd: warning: the graph has 2500 Values (more than 2000): rendering it may take '
+                      'minutes; consider drawing a smaller sub-expression\n')
+    # x is one leaf used 2,500 times: its gradient is 2,500.
+    assert '>data 2500</TD><TD>grad 1<' in out.read_text() and '>grad 2500<' in out.read_text()
+
+
+@pytest.mark.parametrize('name, message', [
+    ('.svg', "the file name is missing in '.svg': give a name before .svg"),
+    ('', 'argument -o/--output: the output file name is empty'),
+])
+def test_an_output_without_a_name_says_so(name, message, capsys):
+    status, _, stderr = run(['draw', 'apple', '-o', name], capsys)
+    assert status == 2 and stderr.count('\n') == 1 and message in stderr
+
+
+def test_a_very_long_name_renders_cut_short(tmp_path, capsys):
+    out = tmp_path / 'long.png'
+    assert run(['draw', '--expr', 'x' * 100_000 + '*2', 'x' * 100_000 + '=1', '-o', str(out)], capsys)[0] == 0
+    assert out.read_bytes().startswith(b'\x89PNG')
+
+
+def test_a_graphviz_failure_is_one_line_and_blames_graphviz_not_the_file(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(viz, 'MAX_LABEL_CHARS', 10**6)  # let the label exceed Graphviz's 16 KB limit
+    out = tmp_path / 'long.png'
+    status, stdout, stderr = run(['draw', '--expr', 'x' * 100_000, 'x' * 100_000 + '=1', '-o', str(out)], capsys)
+    assert status == 1 and stdout == '' and stderr.count('\n') == 1
+    assert stderr.startswith("micrograd: error: Graphviz's dot ") and 'cannot write' not in stderr
+    assert os.listdir(tmp_path) == []
 
 
 def test_missing_output_is_a_usage_error(capsys):
@@ -157,6 +240,18 @@ def test_demo_trains_through_training_moons_demo(tmp_path, capsys, monkeypatch):
     assert 'wrote 6 files' in stdout and os.path.join(str(tmp_path), 'loss.png') in stdout
 
 
+def test_demo_reports_a_training_file_it_cannot_write(tmp_path, capsys, monkeypatch):
+    def moons_demo(out_dir, progress):  # writes its PNGs as micrograd.training does, onto a directory
+        with open(os.path.join(out_dir, 'loss_curve.png'), 'wb'):
+            pass
+
+    (tmp_path / 'loss_curve.png').mkdir()
+    monkeypatch.setitem(sys.modules, 'micrograd.training', types.SimpleNamespace(moons_demo=moons_demo))
+    status, _, stderr = run(['demo', '--out', str(tmp_path)], capsys)
+    assert status == 1 and stderr.count('\n') == 1
+    assert stderr == f"micrograd: error: cannot write {tmp_path / 'loss_curve.png'}: Is a directory\n"
+
+
 def test_demo_reports_an_uncreatable_directory(tmp_path, capsys):
     (tmp_path / 'file').write_text('')
     status, _, stderr = run(['demo', '--no-train', '--out', str(tmp_path / 'file' / 'demo')], capsys)
@@ -187,6 +282,19 @@ def test_process_never_runs_code_from_an_expression(tmp_path):
 def test_process_without_dot_explains_in_one_line(tmp_path, no_dot):
     done = micrograd_process('draw', 'neuron', '-o', 'neuron.png', cwd=tmp_path, env=no_dot)
     assert done.returncode == 1 and done.stderr.count('\n') == 1 and 'install Graphviz' in done.stderr
+
+
+def test_process_prints_a_name_its_terminal_cannot_encode(tmp_path):
+    done = micrograd_process('draw', 'apple', '-o', 'é.svg', cwd=tmp_path,
+                             env={**os.environ, 'PYTHONIOENCODING': 'ascii'})
+    assert (done.returncode, done.stdout, done.stderr) == (0, 'wrote \\xe9.svg\n', '')
+    assert 'data 220' in svg_texts(tmp_path / 'é.svg')
+
+
+def test_process_draws_an_expression_starting_with_a_minus(tmp_path):
+    done = micrograd_process('draw', '--expr', '-x*y', 'x=1', 'y=2', '-o', 'f.svg', cwd=tmp_path)
+    assert (done.returncode, done.stderr) == (0, '')
+    assert {'data -2', 'grad -2', 'grad -1'} <= svg_texts(tmp_path / 'f.svg')
 
 
 def test_console_script_is_installed(tmp_path):

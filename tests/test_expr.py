@@ -1,6 +1,7 @@
 """The expression language: graphs that compute what the formula says, and one-line rejections."""
 
 import math
+import operator
 
 import pytest
 
@@ -101,7 +102,15 @@ def test_a_literal_exponent_stays_in_the_op_as_in_micrograd():
     ("log(x)", {'x': 0}, r"log\(0\.0\): log is defined for positive numbers only"),
     ("x / 0", {'x': 1}, "1.0 / 0.0"),
     ("exp(x)", {'x': 1000}, "too large"),
-    ("x" + "+x" * 100_000, {'x': 1}, "nested too deeply"),
+    ("x" + "+x" * 100_000, {'x': 1}, "too long or nested too deeply for Python's parser"),
+    ("é + x[0]", {'é': 1, 'x': 1}, r"subscript \(x\[\.\.\.\]\) is not allowed at column 5"),  # characters, not bytes
+    ("x +\n", {'x': 1}, r"invalid syntax \(line 1, column 4\)"),
+    ("x ** 1e400", {'x': 2}, "the number at column 6 is beyond the float range"),
+    ("1" + "0" * 309 + " * x", {'x': 2}, "the number at column 1 is beyond the float range"),
+    ("x ** 1" + "0" * 400, {'x': 2}, "the number at column 6 is beyond the float range"),
+    ("9" * 4301, {}, "a whole number has more than 4300 digits$"),
+    ("x ** y", {'x': 10, 'y': 400}, "overflow|too large|out of range"),
+    ("x", {'ﬁ': 1, 'fi': 2}, "fi is given a value twice"),
     ("(" * 300 + "x" + ")" * 300, {'x': 1}, "too many nested parentheses"),
 ])
 def test_anything_else_is_rejected_in_one_line(source, values, message):
@@ -112,6 +121,36 @@ def test_anything_else_is_rejected_in_one_line(source, values, message):
 
 def test_parse_values():
     assert parse_values(['x=2', 'w_1 = -3.5', 'big=1e300']) == {'x': 2.0, 'w_1': -3.5, 'big': 1e300}
+    assert parse_values(['ﬁ=3', 'ｘ=4']) == {'fi': 3.0, 'x': 4.0}  # NFKC, as Python's parser does
+
+
+@pytest.mark.parametrize('terms', [500, 2500])
+def test_a_long_flat_sum_evaluates_without_recursion(terms):
+    root = evaluate("+".join(["x"] * terms), {'x': 1.5})
+    root.backward()
+    assert root.data == 1.5 * terms and leaves(root)['x'].grad == terms
+
+
+@pytest.mark.parametrize('operators', ['+-', '*/'])
+def test_a_long_left_to_right_chain_matches_python_float_arithmetic(operators):
+    x, steps = 1.25, [(operators[i % 2], i % 7 + 1) for i in range(2000)]
+    expected = x  # the oracle: the same steps in plain float arithmetic, left to right as Python groups them
+    for op, number in steps:
+        expected = {'+': operator.add, '-': operator.sub, '*': operator.mul, '/': operator.truediv}[op](expected, number)
+    source = 'x' + ''.join(f'{op}{number}' for op, number in steps)
+    assert evaluate(source, {'x': x}).data == expected
+
+
+@pytest.mark.parametrize('call, message', [
+    (lambda: evaluate("x", {"x": 1, 1: 2}), "the names in values must be strings, got int 1"),
+    (lambda: evaluate("x", [("x", 1)]), "values must be a mapping of names to numbers, got list"),
+    (lambda: parse_values([5]), "each assignment must be a 'NAME=NUMBER' string, got int 5"),
+    (lambda: parse_values("x=1"), "assignments must be a list of 'NAME=NUMBER' strings, got str"),
+    (lambda: parse_values(None), "assignments must be a list of 'NAME=NUMBER' strings, got NoneType"),
+])
+def test_wrong_types_are_named(call, message):
+    with pytest.raises(TypeError, match=message):
+        call()
 
 
 @pytest.mark.parametrize('assignments, message', [
@@ -121,6 +160,10 @@ def test_parse_values():
     (['1x=2'], "expected NAME=NUMBER"),
     (['lambda=2'], "expected NAME=NUMBER"),
     (['x='], "the value of x must be a number, got ''"),
+    (['x=1e400'], "the value of x must be a finite number, got '1e400'"),
+    (['x=nan'], "the value of x must be a finite number, got 'nan'"),
+    (['x=-Infinity'], "the value of x must be a finite number, got '-Infinity'"),
+    (['ﬁ=1', 'fi=2'], "fi is given a value twice"),
 ])
 def test_parse_values_rejects(assignments, message):
     with pytest.raises(ExpressionError, match=message):

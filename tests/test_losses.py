@@ -6,6 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+import micrograd
 from micrograd import Value
 from micrograd.losses import binary_cross_entropy, cross_entropy, hinge, mse, softmax
 
@@ -59,6 +60,42 @@ def test_binary_cross_entropy_matches_torch(probabilities, targets):
 
 
 @pytest.mark.parametrize('probabilities, targets', [
+    ([1e-11, 3e-12, 2 ** -36], [0.0, 0.0, 0.0]),  # log(1 - p) would round 1 - p first: relative error ~1e-6
+    ([1 - 1e-11, 1 - 1e-11, 1 - 2 ** -36], [1.0, 0.0, 0.7]),
+])
+def test_binary_cross_entropy_is_accurate_for_p_near_0_and_1_like_torchs_log1p(probabilities, targets):
+    ours = _ours(binary_cross_entropy, probabilities, targets)
+    theirs = _torch(F.binary_cross_entropy, probabilities, torch.tensor(targets, dtype=torch.float64))
+    assert ours[0] == pytest.approx(theirs[0], rel=1e-13, abs=0)  # relative: the losses can be ~1e-11
+    assert ours[1] == pytest.approx(theirs[1], rel=1e-13, abs=0)
+
+
+def test_binary_cross_entropy_of_a_tiny_probability():
+    """p = 1e-13, target 0: the loss is -log1p(-p) (torch's value); the gradient is d/dp = 1/(1 - p).
+
+    torch's own backward divides by max(p*(1-p), 1e-12) here, so its gradient (0.1) is not the oracle.
+    """
+    value, grads = _ours(binary_cross_entropy, [1e-13], [0.0])
+    torch_value, _ = _torch(F.binary_cross_entropy, [1e-13], torch.tensor([0.0], dtype=torch.float64))
+    assert value == pytest.approx(torch_value, rel=1e-15, abs=0)
+    assert value == pytest.approx(1e-13 + 1e-26 / 2, rel=1e-15, abs=0)  # -log(1 - p) = p + p**2/2 + ...
+    assert grads == pytest.approx([1 / (1 - 1e-13)], rel=1e-15, abs=0)
+
+
+def test_log1p_and_its_derivatives_match_torch():
+    from micrograd.losses import log1p
+    x = Value(-0.75)
+    (first,) = micrograd.grad(log1p(x), [x], create_graph=True)
+    (second,) = micrograd.grad(first, [x])
+    t = torch.tensor(-0.75, dtype=torch.float64, requires_grad=True)
+    (t_first,) = torch.autograd.grad(torch.log1p(t), t, create_graph=True)
+    (t_second,) = torch.autograd.grad(t_first, t)
+    assert log1p(x).data == torch.log1p(t).item()
+    assert first.data == pytest.approx(t_first.item(), rel=1e-15)
+    assert second.data == pytest.approx(t_second.item(), rel=1e-15)
+
+
+@pytest.mark.parametrize('probabilities, targets', [
     ([0.0, 1.0], [1.0, 0.0]), ([1e-50, 1.0], [1.0, 1.0]), ([1e-30, 1 - 1e-16], [1.0, 0.5])])
 def test_binary_cross_entropy_clamps_logs_at_minus_100_like_torch(probabilities, targets):
     value, grads = _ours(binary_cross_entropy, probabilities, targets)
@@ -88,7 +125,9 @@ def test_softmax_matches_torch_and_never_overflows(logits):
 
 @pytest.mark.parametrize('logits, target', [
     ([1.0, 2.0, 3.0], 0), ([1.0, 2.0, 3.0], 2), ([1000.0, -1000.0], 0), ([1000.0, -1000.0], 1),
-    ([-1000.0, -1000.0, -999.0], 1), ([0.25], 0)])
+    ([-1000.0, -1000.0, -999.0], 1), ([0.25], 0),
+    # large logits: adding the largest back after log-sum-exp would round the loss away
+    ([1e17, 1e17], 0), ([1e10, 1e10 + 1], 0), ([1e10, 1e10 + 1], 1), ([-3e15, -3e15 + 2, -3e15 - 1], 2)])
 def test_cross_entropy_matches_torch_value_and_gradient(logits, target):
     ours = _ours(cross_entropy, logits, target)
     theirs = _torch(lambda t: F.cross_entropy(t.unsqueeze(0), torch.tensor([target])), logits)

@@ -4,6 +4,7 @@ import json
 import math
 import os
 import random
+import stat
 
 import pytest
 import torch
@@ -94,6 +95,22 @@ def test_reprs_read_like_micrograds():
     assert repr(Neuron(2, activation='tanh')) == 'TanhNeuron(2)'
     assert repr(Layer(3, 2, activation='sigmoid')) == 'Layer of [SigmoidNeuron(3), SigmoidNeuron(3)]'
     assert repr(MLP(2, [1, 1])) == 'MLP of [Layer of [ReLUNeuron(2)], Layer of [LinearNeuron(1)]]'
+
+
+def test_none_activations_of_an_mlp_mean_linear_and_of_a_neuron_micrograds_relu():
+    model = MLP(3, [4, 2], activation=None, output_activation=None, rng=random.Random(2))
+    assert repr(model) == f"MLP of [Layer of [{', '.join(['LinearNeuron(3)'] * 4)}], Layer of [LinearNeuron(4), LinearNeuron(4)]]"
+    assert model.architecture()['activation'] == model.architecture()['output_activation'] == 'linear'
+    x = [0.5, -1.25, 2.0]
+    expected, _ = _torch_forward(model, x)  # torch's nn.Linear stack: no activation
+    W1 = [[w.data for w in n.w] for n in model.layers[0].neurons]
+    W2 = [[w.data for w in n.w] for n in model.layers[1].neurons]
+    hidden = [sum(w * xi for w, xi in zip(row, x)) for row in W1]  # biases are 0
+    assert [o.data for o in model(x)] == pytest.approx([sum(w * h for w, h in zip(row, hidden)) for row in W2],
+                                                      rel=1e-12)
+    assert [o.data for o in model(x)] == pytest.approx(expected.tolist(), rel=1e-12)
+    assert repr(Neuron(2, activation=None)) == 'ReLUNeuron(2)' and repr(Layer(2, 1, activation=None)) == \
+        'Layer of [ReLUNeuron(2)]'
 
 
 def test_one_output_layer_returns_a_value_and_wider_a_list():
@@ -225,13 +242,42 @@ def test_wrong_constructor_types_raise_type_error(make):
 
 # Parameters and state dicts
 
-def test_parameters_are_cached_in_micrograds_order():
+def test_parameters_are_in_micrograds_order():
     model = MLP(2, [16, 16, 1])
     params = model.parameters()
-    assert params is model.parameters() and len(params) == 337
+    assert len(params) == 337
     first = model.layers[0].neurons[0]
     assert params[:3] == [first.w[0], first.w[1], first.b]
     assert params[-1] is model.layers[-1].neurons[0].b
+
+
+def test_replaced_parameters_are_seen_like_in_micrograd():
+    """micrograd 0.1.0 computes parameters() on each call: Neuron(2) with b and w[0] replaced gives [3.0, w1, 0.5]."""
+    neuron = Neuron(2)
+    w1 = neuron.w[1]
+    neuron.b = Value(0.5)
+    neuron.w[0] = Value(3.0)
+    assert neuron.parameters() == [neuron.w[0], w1, neuron.b]
+    assert [p.data for p in neuron.parameters()] == [3.0, w1.data, 0.5]
+    assert neuron.named_parameters() == [('w.0', neuron.w[0]), ('w.1', w1), ('b', neuron.b)]
+
+
+def test_a_replaced_weight_list_reaches_state_dict_zero_grad_files_and_optimizers(tmp_path):
+    model = MLP(2, [3, 1], rng=random.Random(0))
+    new = [Value(1.5), Value(2.5)]
+    model.layers[0].neurons[0].w = new
+    assert model.parameters()[:2] == new
+    assert model.named_parameters()[:2] == [('layers.0.neurons.0.w.0', new[0]), ('layers.0.neurons.0.w.1', new[1])]
+    assert model.state_dict()['layers.0.neurons.0.w.1'] == 2.5
+    model([1.0, 1.0]).backward()
+    assert new[0].grad != 0
+    model.zero_grad()
+    assert new[0].grad == 0.0
+    model.save(tmp_path / 'm.json')
+    assert load(tmp_path / 'm.json').parameters()[1].data == 2.5
+    new[0].grad = 2.0
+    micrograd.optim.SGD(model.parameters(), lr=0.25).step()
+    assert new[0].data == 1.5 - 0.25 * 2.0
 
 
 def test_named_parameters_follow_torch_naming():
@@ -263,6 +309,8 @@ def test_state_dict_round_trip_and_mismatches():
         target.load_state_dict(dict(missing, extra=1.0))
     with pytest.raises(ValueError, match='must be a number'):
         target.load_state_dict(dict(before, **{'layers.0.neurons.0.b': '1.0'}))
+    with pytest.raises(ValueError, match="'layers.0.neurons.0.b' is too large for a float"):
+        target.load_state_dict(dict(before, **{'layers.0.neurons.0.b': -10 ** 400}))
     assert target.state_dict() == before  # a failed load changes nothing
 
 
@@ -284,6 +332,26 @@ def test_save_load_round_trip(tmp_path, make):
     assert _data(loaded(x)) == _data(model(x))
     document = json.loads(path.read_text())
     assert document['format'] == 'micrograd-model' and document['version'] == 1
+
+
+def test_a_subclass_is_saved_as_its_built_in_base(tmp_path):
+    class MyMLP(MLP):
+        pass
+    model = MyMLP(2, [3, 1])
+    model.save(tmp_path / 'm.json')
+    assert json.loads((tmp_path / 'm.json').read_text())['model']['type'] == 'MLP'
+    loaded = load(tmp_path / 'm.json')
+    assert type(loaded) is MLP and loaded.state_dict() == model.state_dict()
+
+
+def test_saving_through_a_symlink_keeps_the_link_and_the_files_mode(tmp_path):
+    target = tmp_path / 'real.json'
+    target.write_text('old')
+    os.chmod(target, 0o600)
+    (tmp_path / 'link.json').symlink_to(target)
+    Neuron(2).save(tmp_path / 'link.json')
+    assert (tmp_path / 'link.json').is_symlink() and isinstance(load(target), Neuron)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
 
 
 def _data(out):
@@ -376,6 +444,7 @@ BAD_FILES = {
         name.replace('.0.b', '.0.bias'): value for name, value in _good_document()['parameters'].items()}},
         r"missing \['layers.0.neurons.0.b', 'layers.1.neurons.0.b'\], unexpected \['layers.0.neurons.0.bias'"),
     'overflowing number': (b'', 'must be finite'),
+    'huge integer': (b'', r"'layers.1.neurons.0.b' is too large for a float \(1329-bit integer\)"),
     'NaN': (b'', 'non-finite number NaN'),
     'Infinity': (b'', 'non-finite number -Infinity'),
 }
@@ -383,7 +452,7 @@ BAD_FILES = {
 
 def _bytes_of(case):
     content = BAD_FILES[case][0]
-    literals = {'overflowing number': '1e999', 'NaN': 'NaN', 'Infinity': '-Infinity'}
+    literals = {'overflowing number': '1e999', 'huge integer': '1' + '0' * 400, 'NaN': 'NaN', 'Infinity': '-Infinity'}
     if case in literals:
         text = json.dumps(_with_parameter('layers.1.neurons.0.b', 12345.5))
         return text.replace('12345.5', literals[case]).encode()

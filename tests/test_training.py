@@ -1,10 +1,14 @@
 """micrograd.training and micrograd.plots: micrograd's recorded demo losses, target accuracies, files, errors."""
 
 import json
+import math
 import os
 import random
 
+import numpy as np
 import pytest
+
+import micrograd
 
 from micrograd import data, losses, nn, optim, plots, training
 
@@ -28,15 +32,40 @@ def test_fit_reproduces_micrograds_demo_losses_and_accuracies(reference):
     assert history['accuracy'] == reference['demo_accuracies']
 
 
-def test_moons_demo_reaches_100_percent_and_writes_its_pngs(tmp_path):
+def _recording_learning_rates(monkeypatch):
+    rates = []
+    step = optim.SGD.step
+
+    def recording_step(self):
+        rates.append(self.lr)
+        step(self)
+    monkeypatch.setattr(optim.SGD, 'step', recording_step)
+    return rates
+
+
+@pytest.mark.parametrize('steps', [100, 150])
+def test_moons_demo_reaches_100_percent_and_writes_its_pngs(tmp_path, monkeypatch, steps):
+    """The schedule is micrograd's 1.0 - 0.9*k/100 for 100 steps and stretches to other step counts."""
+    rates = _recording_learning_rates(monkeypatch)
     out_dir = tmp_path / 'new' / 'dir'
-    result = training.moons_demo(str(out_dir), progress=False)
+    result = training.moons_demo(str(out_dir), progress=False, steps=steps)
+    assert rates == [1.0 - 0.9 * k / steps for k in range(steps)]
     assert result['accuracy'] == 1.0
-    assert len(result['history']['loss']) == 100 and result['loss'] == result['history']['loss'][-1]
+    assert len(result['history']['loss']) == steps and result['loss'] == result['history']['loss'][-1]
     assert sorted(os.listdir(out_dir)) == ['decision_boundary.png', 'loss_curve.png']
     for path in result['files']:
         with open(path, 'rb') as file:
             assert file.read(8) == PNG
+
+
+def test_fit_inside_no_grad_still_trains_like_micrograd(reference):
+    model = nn.MLP(2, [16, 16, 1], rng=random.Random(1337))
+    with micrograd.no_grad():
+        history = training.fit(model, reference['X'], reference['y'], optimizer=optim.SGD(model.parameters(), lr=1.0),
+                               epochs=np.int64(3), l2=1e-4, lr_schedule=lambda k: 1.0 - 0.9 * k / 100,
+                               progress=False)
+        assert not micrograd.is_grad_enabled()
+    assert history['loss'] == pytest.approx(reference['demo_losses'][:3], rel=1e-11, abs=0)
 
 
 def test_the_xor_network_learns_xor():
@@ -104,12 +133,41 @@ def test_progress_bar_shows_loss_and_accuracy_and_can_be_disabled(capsys):
     ({'batch_size': 0}, 'batch_size must be a positive int, got 0'),
     ({'model': nn.MLP(2, [3, 2])}, 'needs a model with one output, got 2 outputs'),
     ({'loss': 'cross_entropy', 'y': [0, 1, -3, 1], 'model': nn.MLP(2, [2])}, 'a class index >= 0, got -3'),
+    ({'l2': -1}, 'l2 must be >= 0, got -1.0'),
+    ({'l2': math.nan}, 'l2 must be a finite real number, got nan'),
+    ({'l2': 'a'}, "l2 must be a finite real number, got 'a'"),
 ])
 def test_fit_rejects_bad_arguments(kwargs, message):
+    _fails_before_training(ValueError, message, **kwargs)
+
+
+@pytest.mark.parametrize('kwargs, message', [
+    ({'optimizer': 'adam'}, r"optimizer must be an object with step\(\), e.g. micrograd.optim.Adam\(model.parameters\(\)\), "
+                            "got str: 'adam'"),
+    ({'lr_schedule': 0.1}, 'lr_schedule must be a function of the step number, got float'),
+    ({'epochs': 2.0}, 'epochs must be a positive int, got float'),
+    ({'batch_size': True}, 'batch_size must be a positive int, got bool'),
+])
+def test_fit_rejects_wrong_types(kwargs, message):
+    _fails_before_training(TypeError, message, **kwargs)
+
+
+def _fails_before_training(error, message, **kwargs):
     arguments = {'model': nn.MLP(2, [3, 1]), 'X': [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]],
                  'y': [0, 1, 1, 0], 'progress': False, **kwargs}
-    with pytest.raises(ValueError, match=message):
+    before = arguments['model'].state_dict()
+    with pytest.raises(error, match=message):
         training.fit(**arguments)
+    assert arguments['model'].state_dict() == before
+    assert all(p.grad == 0 for p in arguments['model'].parameters())  # nothing ran
+
+
+@pytest.mark.parametrize('resolution', [1, 0, -3, 2.5, True, '50'])
+def test_a_decision_boundary_needs_a_grid_of_at_least_2_points(tmp_path, resolution):
+    X, y = data.make_xor(8, random_state=0)
+    with pytest.raises(ValueError, match=f"resolution must be an int >= 2 \\(grid points per axis\\), got {resolution!r}"):
+        plots.save_decision_boundary(nn.MLP(2, [3, 1]), X, y, str(tmp_path / 'b.png'), resolution=resolution)
+    assert os.listdir(tmp_path) == []
 
 
 def test_decision_boundary_for_a_multi_output_model_and_atomic_files(tmp_path):
@@ -117,7 +175,7 @@ def test_decision_boundary_for_a_multi_output_model_and_atomic_files(tmp_path):
     model = nn.MLP(2, [4, 2], rng=random.Random(0))
     path = tmp_path / 'boundary.png'
     path.write_bytes(b'old')
-    plots.save_decision_boundary(model, X, y, str(path), resolution=10)
+    plots.save_decision_boundary(model, X, y, str(path), resolution=np.int64(2))
     plots.save_loss_curve({'loss': [1.0, 0.5]}, str(tmp_path / 'loss.png'))
     assert sorted(os.listdir(tmp_path)) == ['boundary.png', 'loss.png']  # no temporary files left
     assert path.read_bytes()[:8] == PNG and (tmp_path / 'loss.png').read_bytes()[:8] == PNG

@@ -2,11 +2,13 @@
 
 import math
 import os
+import warnings
 import xml.etree.ElementTree as ET
 
 import graphviz
 import pytest
 
+import micrograd
 from micrograd import Value, draw_dot, examples, viz
 
 SVG = '{http://www.w3.org/2000/svg}'
@@ -119,14 +121,122 @@ def test_labels_show_verbatim_and_never_become_markup(label):
     assert ['\n'.join(box[:-2]) for box in boxes if len(box) > 2] == [label]
 
 
-def test_control_characters_show_as_escapes():
-    v = Value(1.0, label='bell\x07 nul\x00 \ud800')
-    assert value_boxes(svg_tree(draw_dot(v)))[0][0] == 'bell\\x07 nul\\x00 \\ud800'
+# Every control, surrogate and line/paragraph separator character but '\n' shows as its Python escape.
+ESCAPED = {'\t': '\\t', '\r': '\\r', '\x0b': '\\x0b', '\x0c': '\\x0c', '\x1c': '\\x1c', '\x1d': '\\x1d',
+           '\x1e': '\\x1e', '\x85': '\\x85', '\u2028': '\\u2028', '\u2029': '\\u2029', '\x07': '\\x07',
+           '\x00': '\\x00', '\x7f': '\\x7f', '\ud800': '\\ud800', '\ufffe': '\\ufffe'}
 
 
-def test_multiline_labels_show_one_line_per_line():
-    v = Value(1.0, label='first\r\nsecond\nthird')
-    assert value_boxes(svg_tree(draw_dot(v)))[0] == ['first', 'second', 'third', 'data 1', 'grad 0']
+@pytest.mark.parametrize('char', ESCAPED)
+def test_control_and_separator_characters_show_as_escapes(char):
+    v = Value(1.0, label=f'a{char}b')
+    assert value_boxes(svg_tree(draw_dot(v)))[0] == [f'a{ESCAPED[char]}b', 'data 1', 'grad 0']
+
+
+@pytest.mark.parametrize('label, lines', [
+    ('first\r\nsecond\nthird', ['first', 'second', 'third']),
+    ('tab\there', ['tab\\there']),
+    ('trailing\n', ['trailing', '\xa0']),  # an empty line is kept as a no-break space
+    ('\n', ['\xa0', '\xa0']),
+    ('a\n\nb', ['a', '\xa0', 'b']),
+    ('a\r\n\r\n', ['a', '\xa0', '\xa0']),
+])
+def test_only_newlines_break_lines_and_empty_lines_show(label, lines):
+    assert value_boxes(svg_tree(draw_dot(Value(1.0, label=label))))[0] == [*lines, 'data 1', 'grad 0']
+
+
+@pytest.mark.parametrize('label', ['<' * 4100, '\x00' * 17_000, 'x' * 100_000, 'ab\n' * 9000])
+def test_a_very_long_label_is_cut_with_a_visible_marker_and_renders(label):
+    # Graphviz 2.43 cannot read an HTML label above 16 KB ('<' is 4 characters as '&lt;').
+    box = value_boxes(svg_tree(draw_dot(Value(1.0, label=label))))[0]
+    shown = '\n'.join(box[:-2])
+    marker = f'\N{HORIZONTAL ELLIPSIS} ({len(label)} characters)'
+    assert shown.endswith(marker)
+    kept = label[:viz.MAX_LABEL_CHARS]
+    assert shown == '\n'.join(line or '\xa0' for line in kept.split('\n')).replace('\x00', '\\x00') + marker
+
+
+def test_a_label_of_exactly_the_limit_is_shown_whole():
+    label = 'y' * viz.MAX_LABEL_CHARS
+    assert value_boxes(svg_tree(draw_dot(Value(1.0, label=label))))[0][0] == label
+
+
+def test_a_graphviz_failure_is_one_clear_error(monkeypatch):
+    # A label cut to MAX_LABEL_CHARS always renders; without the cut, dot rejects the label.
+    monkeypatch.setattr(viz, 'MAX_LABEL_CHARS', 10**6)
+    graph = draw_dot(Value(1.0, label='<' * 4100))
+    with pytest.raises(viz.GraphvizFailed, match=r"^Graphviz's dot could not render the graph: Error: .*HTML string"):
+        graph.pipe()
+    with pytest.raises(viz.GraphvizFailed, match="Graphviz's dot (could not render|stopped reading)"):
+        draw_dot(Value(1.0, label='x' * 100_000)).pipe(format='png')
+
+
+def test_a_failed_render_leaves_no_file(monkeypatch, tmp_path):
+    monkeypatch.setattr(viz, 'MAX_LABEL_CHARS', 10**6)
+    with pytest.raises(viz.GraphvizFailed):
+        viz.save(draw_dot(Value(1.0, label='<' * 4100)), tmp_path / 'long.svg')
+    assert os.listdir(tmp_path) == []
+
+
+def edge_labels(graph):
+    """{(tail, head): [edge label, ...]} from the SVG, in the order of the edges."""
+    labels = {}
+    for group in svg_tree(graph).iter(f'{SVG}g'):
+        if group.get('class') == 'edge':
+            tail, head = group.find(f'{SVG}title').text.split('->')
+            labels.setdefault((tail, head), []).append(''.join(t.text for t in group.iter(f'{SVG}text')))
+    return labels
+
+
+def slots(root):
+    """Each labelled operand of root -> the labels on its edges into root's op node."""
+    graph = draw_dot(root)
+    names = {name: texts[0] for name, texts in node_texts(svg_tree(graph)).items() if not name.endswith('op')}
+    return {names[tail]: texts for (tail, head), texts in edge_labels(graph).items() if head == 'n0op'}
+
+
+a, b = Value(6.0, label='a'), Value(3.0, label='b')
+
+
+@pytest.mark.parametrize('root, expected', [
+    (a - b, {'a': ['+'], 'b': ['-']}), (b - a, {'b': ['+'], 'a': ['-']}),
+    (a / b, {'a': ['num'], 'b': ['den']}), (b / a, {'b': ['num'], 'a': ['den']}),
+    (a ** b, {'a': ['base'], 'b': ['exp']}), (b ** a, {'b': ['base'], 'a': ['exp']}),
+    (a - a, {'a': ['+', '-']}),
+])
+def test_operand_order_is_labelled_for_non_commutative_ops(root, expected):
+    assert slots(root) == expected
+
+
+def test_dot_labels_weights_inputs_and_bias():
+    w = [Value(0.5, label='w0'), Value(-1.0, label='w1')]
+    x = [Value(2.0, label='in0'), Value(3.0, label='in1')]
+    bias = Value(0.1, label='bias')
+    assert slots(micrograd.dot(w, x, bias)) == {'w0': ['w0'], 'in0': ['x0'], 'w1': ['w1'], 'in1': ['x1'],
+                                                'bias': ['b']}
+    assert slots(micrograd.dot(x, w)) == {'in0': ['w0'], 'w0': ['x0'], 'in1': ['w1'], 'w1': ['x1']}
+
+
+@pytest.mark.parametrize('root', [a + b, a * b, micrograd.sum([a, b]), a.tanh(), -a, a ** 2])
+def test_commutative_and_unary_ops_have_no_edge_labels(root):
+    assert all(texts == [''] * len(texts) for texts in slots(root).values())
+
+
+def test_edge_labels_keep_the_dot_text_deterministic():
+    def build():
+        w, x = [Value(1.0), Value(2.0)], [Value(3.0), Value(4.0)]
+        return (micrograd.dot(w, x) - x[0]) / w[1] ** x[1]
+    assert draw_dot(build()).source == draw_dot(build()).source
+
+
+def test_a_large_graph_warns_that_rendering_is_slow():
+    small = micrograd.sum([Value(float(i)) for i in range(viz.LARGE_GRAPH - 1)])  # LARGE_GRAPH Values
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        draw_dot(small)
+    large = micrograd.sum([Value(float(i)) for i in range(viz.LARGE_GRAPH)])
+    with pytest.warns(viz.LargeGraphWarning, match=f'{viz.LARGE_GRAPH + 1} Values.*may take minutes'):
+        assert draw_dot(large).source.count('-> n0op') == viz.LARGE_GRAPH
 
 
 def test_the_same_graph_gives_the_same_dot_text():
@@ -163,7 +273,8 @@ def test_deep_graphs_draw_without_recursion():
     y = x
     for _ in range(20_000):
         y = y + 1.0
-    source = draw_dot(y).source
+    with pytest.warns(viz.LargeGraphWarning):
+        source = draw_dot(y).source
     assert source.count('op -> ') == 20_000
     assert f'\tn{2 * 20_000} [' in source  # 20,000 results + 20,000 constants + x
 
@@ -197,6 +308,12 @@ def test_a_failed_save_leaves_the_old_file_and_no_temporary_files(no_dot, tmp_pa
         viz.save(draw_dot(examples.buy_apple().root), target)
     assert target.read_text() == 'old'
     assert sorted(os.listdir(tmp_path)) == ['apple.svg', 'bin']
+
+
+@pytest.mark.parametrize('name', ['.svg', 'out/.PNG'])
+def test_a_name_that_is_only_an_extension_is_called_missing(name):
+    with pytest.raises(ValueError, match=r"the file name is missing in .*: give a name before \.(svg|png)$"):
+        viz.output_format(name)
 
 
 def test_save_picks_the_format_from_the_extension(tmp_path):
