@@ -300,7 +300,8 @@ def main():
     print("## 2-4. Build and backward of large graphs\n")
     print("| graph | size | implementation | build | backward |")
     print("|---|---|---|---|---|")
-    for title, size, engine, result in graph_rows(reference_engine, args.quick):
+    rows = graph_rows(reference_engine, args.quick)
+    for title, size, engine, result in rows:
         shown = (f"{seconds(result[0])} | {seconds(result[1])}" if isinstance(result, tuple)
                  else f"{result} | -")
         print(f"| {title} | {size} | {engine} | {shown} |")
@@ -314,9 +315,23 @@ def main():
     theirs_bytes = bytes_per_node(chain, reference_engine.Value, small, small + 3, backward=False)
     print(f"| tracemalloc peak per node, chain build + backward | {ours_bytes:.0f} B ({operations} nodes) "
           f"| {theirs_bytes:.0f} B ({small} nodes, build only: backward hits RecursionError) |")
+    our_garbage = cycle_garbage(chain, micrograd.Value, small)
     print(f"| objects left for the cycle collector after dropping a {small}-node chain "
-          f"| {cycle_garbage(chain, micrograd.Value, small)} "
-          f"| {cycle_garbage(chain, reference_engine.Value, small)} |")
+          f"| {our_garbage} | {cycle_garbage(chain, reference_engine.Value, small)} |")
+
+    targets = {
+        "training step at least 10x faster than micrograd 0.1.0": medians["micrograd 0.1.0"] >= 10 * ours,
+        "training step at least 5x faster than PyTorch 0-d tensors": medians["PyTorch, 0-d tensors"] >= 5 * ours,
+        "every graph builds and backpropagates": all(isinstance(result, tuple) for _, _, engine, result in rows
+                                                     if engine == "this project"),
+        "at most 200 bytes per node": ours_bytes <= 200,
+        "no reference cycles": our_garbage == 0,
+    }
+    print("\n## Targets\n")
+    for target, met in targets.items():
+        print(f"- {'met' if met else 'MISSED'}: {target}")
+    if not all(targets.values()):
+        sys.exit(1)
 
 
 if __name__ == "__main__":

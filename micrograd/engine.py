@@ -375,7 +375,7 @@ OPS = {
     'exp': (math.exp, lambda g, out, a: (g * out,)),
     'log': (math.log, lambda g, out, a: (_divide_ieee(g, a),)),
     'sqrt': (math.sqrt, lambda g, out, a: (_divide_ieee(g, 2 * out),)),
-    'tanh': (math.tanh, lambda g, out, a: (g * (1 - out * out),)),
+    'tanh': (math.tanh, lambda g, out, a: (g * ((1 - out) * (1 + out)),)),  # no cancellation near ±1
     'sigmoid': (_sigmoid, lambda g, out, a: (g * out * (1 - out),)),
     'ReLU': (_relu, lambda g, out, a: (0.0 if a <= 0 else g,)),  # nan passes g, as in PyTorch
     'sin': (math.sin, lambda g, out, a: (g * _cos(a),)),

@@ -30,7 +30,7 @@ def micrograd_value_and_grads(function, *xs):
     return out.data, [leaf.grad for leaf in leaves]
 
 
-def assert_close(actual, expected, rel=1e-12, abs=1e-12):
+def assert_close(actual, expected, rel=1e-12, abs=0.0):
     assert actual == pytest.approx(expected, rel=rel, abs=abs, nan_ok=True)
 
 
@@ -137,6 +137,21 @@ def test_dot_matches_torch_and_micrographs_summation_order(ws, data, with_bias):
     assert_close([w.grad for w in w_values], tw.grad.tolist())
     assert_close([x.grad for x in x_values], tx.grad.tolist())
     assert b_value.grad == (1.0 if with_bias else 0.0)
+
+
+@given(xs=st.lists(floats(-10, 10), min_size=1, max_size=8), scale=floats(-3, 3))
+def test_sum_matches_torch_and_adds_left_to_right(xs, scale):
+    values, factor = [Value(x) for x in xs], Value(scale)
+    total = micrograd.sum(values)
+    (total * factor).backward()
+    expected = 0.0
+    for x in xs:
+        expected = expected + x
+    assert total.data == expected and total._op == 'sum' and total._prev == tuple(values)
+    t = torch.tensor(xs, dtype=torch.float64, requires_grad=True)
+    (t.sum() * scale).backward()
+    assert [v.grad for v in values] == t.grad.tolist()
+    assert factor.grad == expected  # d(total * factor)/d factor = total, summed left to right
 
 
 def test_dot_and_sum_accept_numbers_and_check_lengths():
