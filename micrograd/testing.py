@@ -12,12 +12,21 @@ An expression is drawn as a sequence of operations, each on earlier nodes
 (inputs or results, often the same node twice), so sub-expressions are
 shared. Every operation is checked with interval arithmetic over the whole
 input box [min_value, max_value]: when an operand could leave the op's domain
-(log, sqrt and ** of a number below MARGIN, division by something within
-MARGIN of 0) it is replaced by `a * a + 1`, and when a result could exceed
-BOUND in size the operands are squashed with `tanh(a)` first. So an expression
-is finite, in its domains and well-conditioned at every point of the box,
-which `inputs()` draws from. Fewer operations and earlier ops in `ops` are
-simpler draws, so Hypothesis shrinks a failure to a short expression.
+(log, sqrt and ** of a number below MARGIN, division by something or an
+integer power of something within MARGIN of 0, where it would blow up) it is
+replaced by `a * a + 1`, or by `-1 - a * a` half the time where a negative
+number is fine too (denominators and bases of integer powers), and when a
+result could exceed BOUND in size the operands are squashed with `tanh(a)`
+first. So an expression is finite, in its domains and well-conditioned at
+every point of the box, which `inputs()` draws from. Fewer operations,
+earlier ops in `ops` and positive guards are simpler draws, so Hypothesis
+shrinks a failure to a short expression.
+
+`inputs()` keeps every coordinate at least MARGIN away from 0 by default:
+at 0, products, odd functions and kinks make many values and derivatives
+exactly 0, and such points tell little about the rest of the box (and
+Hypothesis draws 0 far more often than any other float). Test 0 on purpose,
+with `min_magnitude=0` or explicit zeros.
 
 Hypothesis is imported here only; the engine does not need it.
 """
@@ -53,9 +62,23 @@ def values(min_value=-10.0, max_value=10.0, label=''):
     return floats(min_value, max_value).map(lambda x: Value(x, label=label))
 
 
-def inputs(n_inputs=2, min_value=-3.0, max_value=3.0):
-    """Lists of n_inputs floats: points of the box that `expressions()` is valid on (same defaults)."""
-    return st.lists(floats(min_value, max_value), min_size=n_inputs, max_size=n_inputs)
+def inputs(n_inputs=2, min_value=-3.0, max_value=3.0, min_magnitude=MARGIN):
+    """Lists of n_inputs floats: points of the box that `expressions()` is valid on (same defaults).
+
+    Every coordinate is at least min_magnitude away from 0 (see the module doc); 0 allows any point.
+    """
+    _check_count(n_inputs, "n_inputs", 1)
+    if not (isinstance(min_magnitude, (int, float)) and min_magnitude >= 0):
+        raise ValueError(f"min_magnitude must be a number >= 0, got {min_magnitude!r}")
+    if min_magnitude == 0:
+        coordinate = floats(min_value, max_value)
+    else:
+        sides = [(max(min_value, min_magnitude), max_value), (min_value, min(max_value, -min_magnitude))]
+        sides = [floats(lo, hi) for lo, hi in sides if lo <= hi]
+        if not sides:
+            raise ValueError(f"no point of [{min_value!r}, {max_value!r}] is min_magnitude={min_magnitude!r} from 0")
+        coordinate = st.one_of(sides)
+    return st.lists(coordinate, min_size=n_inputs, max_size=n_inputs)
 
 
 def expressions(n_inputs=2, max_ops=8, ops=ALL_OPS, min_value=-3.0, max_value=3.0, min_ops=1):
@@ -83,18 +106,18 @@ def _expressions(draw, n_inputs, min_ops, max_ops, ops, min_value, max_value):
     # A list of operations shrinks well: Hypothesis deletes whole elements and simplifies the rest.
     operations = draw(st.lists(_operations(ops, n_inputs + max_ops), min_size=min_ops, max_size=max_ops))
     builder = _Builder(n_inputs, min_value, max_value)
-    for op, distances, exponent in operations:
+    for op, distances, exponent, negative in operations:
         # Operands are counted back from the newest node (0), so the simplest draws chain the operations.
         operands = [builder.pool[-1 - distance % len(builder.pool)] for distance in distances]
         if exponent is not None:
             operands.append(builder.constant(exponent))
-        builder.pool.append(builder.place(op, operands))
+        builder.pool.append(builder.place(op, operands, negative))
     return builder.finish()
 
 
 @st.composite
 def _operations(draw, ops, nodes):
-    """(op, operand distances, constant exponent or None): one operation, before its operands are known."""
+    """(op, operand distances, constant exponent or None, negative guard?): one operation before its operands are known."""
     op = draw(st.sampled_from(ops))
     if op == 'dot':
         count = 2 * draw(st.integers(1, 3)) + draw(st.integers(0, 1))  # odd: with a bias
@@ -106,7 +129,9 @@ def _operations(draw, ops, nodes):
     if op == '**' and not draw(st.booleans()):
         count, exponent = 1, draw(st.sampled_from(CONSTANT_EXPONENTS))
     distances = draw(st.lists(st.integers(0, nodes - 1), min_size=count, max_size=count))
-    return op, distances, exponent
+    # Denominators and bases of integer powers only need to stay off 0: a guard may make them negative.
+    negative = (op == '/' or isinstance(exponent, int)) and draw(st.booleans())
+    return op, distances, exponent, negative
 
 
 class Expression:
@@ -231,15 +256,18 @@ class _Builder:
     def constant(self, number):
         return self.add('const', (), number)
 
-    def place(self, op, operands):
-        """op on the operands, else with domain guards, else with squashed and guarded operands."""
+    def place(self, op, operands, negative=False):
+        """op on the operands, else with domain guards, else with squashed and guarded operands.
+
+        negative: guard with `-1 - a * a` instead of `a * a + 1`, for ops where only 0 is out of the domain.
+        """
         for squash in (None, False, True):
             mark = len(self.steps)
             try:
                 if squash is None:
                     return self.add(op, operands)
                 ready = [self.squashed(i) if squash else i for i in operands]
-                ready = [self.guarded(i) if position in _DOMAIN_OPERANDS.get(op, ()) else i
+                ready = [self.guarded(i, negative) if position in _DOMAIN_OPERANDS.get(op, ()) else i
                          for position, i in enumerate(ready)]
                 return self.add(op, ready)
             except _Unsafe:
@@ -253,8 +281,11 @@ class _Builder:
             return node
         return self.add('tanh', (node,))
 
-    def guarded(self, node):
-        return self.add('+', (self.add('*', (node, node)), self.constant(1)))
+    def guarded(self, node, negative):
+        square = self.add('*', (node, node))
+        if negative:
+            return self.add('-', (self.constant(-1), square))
+        return self.add('+', (square, self.constant(1)))
 
     def finish(self):
         """The last drawn node, plus every other drawn node nothing uses, so every drawn operation counts."""
@@ -328,10 +359,15 @@ class _Range:
         if isinstance(other, int) and other > 0:
             base = abs(self) if other % 2 == 0 else self
             return base.monotone(lambda a: a ** other)
+        if isinstance(other, int):  # monotone on either side of its pole at 0
+            return self.off_zero().monotone(lambda a: a ** other)
         return self.positive().corners(other, math.pow)
 
     def __radd__(self, other):
         return _Range.of(other) + self
+
+    def __rsub__(self, other):
+        return _Range.of(other) - self
 
     def __neg__(self):
         return _Range(-self.hi, -self.lo)

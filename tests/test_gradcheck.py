@@ -7,6 +7,7 @@ import pytest
 
 import micrograd
 from micrograd import GradcheckError, Value, check_grads, engine, gradcheck
+from micrograd.gradcheck import DEFAULT_TOLERANCES
 
 # sin and its derivatives, on floats and on Values.
 SIN_DERIVATIVES = [math.sin, math.cos, lambda x: -math.sin(x), lambda x: -math.cos(x)]
@@ -163,3 +164,59 @@ def test_engine_bug_power_with_exponent_at_zero_has_wrong_higher_derivatives():
     d2, = micrograd.grad(d1, [x], create_graph=True)
     d3, = micrograd.grad(d2, [x])
     assert d3.data == pytest.approx(6.0)
+
+
+def exp_with_wrong_derivative(monkeypatch, order, delta):
+    """exp(x) through temporary ops whose order-th derivative is exp(x) * (1 + delta), the lower ones right.
+
+    Op j computes exp and its rule returns op j+1, so each order's rule is exercised (as in sine_wrong_at).
+    """
+    names = [f"exp{j}_scaled_at_{order}" for j in range(order)]
+    for name in names:
+        monkeypatch.setitem(engine.OPS, name, None)  # define_op replaces it; monkeypatch removes it afterwards
+    ops = [None] * order
+
+    def rule_of(j):
+        scale = 1.0 + delta if j == order - 1 else 1.0
+
+        def rule(g, out, a):
+            if not isinstance(a, Value):
+                return (g * scale * out,)
+            return (g * scale * (ops[j + 1](a) if j + 1 < order else a.exp()),)
+        return rule
+
+    for j, name in enumerate(names):
+        ops[j] = micrograd.define_op(name, math.exp, rule_of(j))
+    return ops[0]
+
+
+@pytest.mark.parametrize("order, options", [
+    (1, {}), (1, {"atol": 1e-4, "rtol": 0.0}), (1, {"atol": 0.0, "rtol": 1e-3}), (2, {}),
+])
+@pytest.mark.parametrize("x", [0.0, -1.5])
+def test_an_error_of_twice_the_tolerance_fails_and_half_of_it_passes(monkeypatch, order, options, x):
+    # The true derivative is exp(x) and the numeric one is within 1e-9 of it, far from the boundary.
+    atol, rtol = options.get("atol", DEFAULT_TOLERANCES[order][1]), options.get("rtol", DEFAULT_TOLERANCES[order][2])
+    tolerance = atol + rtol * math.exp(x)
+    for factor in (2.0, 0.5):
+        f = exp_with_wrong_derivative(monkeypatch, order, factor * tolerance / math.exp(x))
+        if factor < 1:
+            assert check_grads(f, [x], order=order, **options)
+            continue
+        with pytest.raises(GradcheckError) as caught:
+            check_grads(f, [x], order=order, **options)
+        [(indices, analytic, numeric, reported)] = caught.value.failures
+        assert caught.value.order == order and indices == (0,) * order
+        assert analytic - numeric == pytest.approx(2 * tolerance, rel=1e-3)
+        assert reported == pytest.approx(tolerance, rel=1e-6)
+
+
+@pytest.mark.parametrize("order", [2, 3])
+def test_check_grads_checks_every_order_below_the_one_asked_for(monkeypatch, order):
+    # Only the first derivative is wrong (its sign); the higher ones are consistent with it.
+    bad_sin = sine_wrong_at(monkeypatch, 1)
+    with pytest.raises(GradcheckError) as caught:
+        check_grads(bad_sin, [0.8], order=order)
+    assert caught.value.order == 1
+    [(indices, analytic, numeric, _)] = caught.value.failures
+    assert indices == (0,) and analytic == pytest.approx(-math.cos(0.8)) and numeric == pytest.approx(math.cos(0.8))

@@ -3,6 +3,7 @@ function, failures shrink to short expressions, and MLPs match PyTorch."""
 
 import ast
 import math
+import re
 import subprocess
 import sys
 
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 import micrograd
 from micrograd import GradcheckError, Value, check_grads, engine
-from micrograd.testing import (ALL_OPS, BOUND, SMOOTH_OPS, Expression, expressions, inputs, mlps,
+from micrograd.testing import (ALL_OPS, BOUND, MARGIN, SMOOTH_OPS, Expression, expressions, inputs, mlps,
                                values)
 
 
@@ -62,6 +63,63 @@ def interpret(node, names):
         return [interpret(item, names) for item in node.elts]
     assert isinstance(node, ast.Call), ast.dump(node)
     return FLOAT_FUNCTIONS[node.func.id](*[interpret(arg, names) for arg in node.args])
+
+
+@settings(max_examples=100)
+@given(inputs(4, min_value=-5, max_value=2, min_magnitude=0.5))
+def test_inputs_stay_min_magnitude_away_from_zero(xs):
+    assert len(xs) == 4 and all(0.5 <= abs(x) and -5 <= x <= 2 for x in xs)
+
+
+def test_inputs_take_both_signs_and_zero_only_when_min_magnitude_is_0():
+    for sign in (1, -1):
+        assert find(inputs(1), lambda xs: sign * xs[0] > 0, settings=settings(database=None))
+    assert find(inputs(1, min_magnitude=0), lambda xs: xs[0] == 0.0, settings=settings(database=None)) == [0.0]
+    assert find(inputs(1, min_value=0.5), lambda xs: True, settings=settings(database=None))[0] >= 0.5
+
+
+@pytest.mark.parametrize("options, text", [
+    ({"min_magnitude": -1}, "min_magnitude must be a number >= 0, got -1"),
+    ({"min_value": -0.05, "max_value": 0.05}, "no point of [-0.05, 0.05] is min_magnitude=0.1 from 0"),
+    ({"n_inputs": 0}, "n_inputs must be an integer >= 1, got 0"),
+])
+def test_bad_inputs_options_raise_value_errors(options, text):
+    with pytest.raises(ValueError, match=re.escape(text)):
+        inputs(**options)
+
+
+@settings(max_examples=300)
+@given(expressions(n_inputs=2, max_ops=6, ops=('/', '**', '+', '*')), inputs(2, min_magnitude=0))
+def test_denominators_and_integer_power_bases_keep_one_sign_over_the_box(expr, xs):
+    # Where a guard made them negative they must stay below -MARGIN on the whole box (the corners too).
+    corners = [[-3.0, -3.0], [-3.0, 3.0], [3.0, -3.0], [3.0, 3.0], xs]
+    traces = [[getattr(node, 'data', node) for node in expr.trace([Value(x) for x in point])] for point in corners]
+    for op, operands, _ in expr.steps:
+        if op == '/' or (op == '**' and isinstance(traces[0][operands[1]], int) and traces[0][operands[1]] < 0):
+            key = operands[1] if op == '/' else operands[0]
+            signs = {trace[key] > 0 for trace in traces}
+            assert len(signs) == 1 and all(abs(trace[key]) >= MARGIN for trace in traces), expr
+
+
+def test_guards_make_denominators_negative_about_half_the_time():
+    signs = []
+
+    @settings(max_examples=300, database=None, derandomize=True)
+    @given(expressions(n_inputs=1, min_ops=1, max_ops=1, ops=('/',)))
+    def draw(expr):
+        # x0 / x0 at x0 = 1 divides by the guard alone: x0 * x0 + 1 = 2 or -1 - x0 * x0 = -2.
+        signs.append(expr(1.0).data)
+    draw()
+    assert set(signs) == {0.5, -0.5}
+    assert 0.3 < signs.count(-0.5) / len(signs) < 0.7
+
+
+def test_negative_guards_shrink_to_positive_ones():
+    negative = find(expressions(n_inputs=1, ops=('/',)), lambda e: e(1.0).data < 0,
+                    settings=settings(database=None, derandomize=True))
+    assert negative.source == "x0 / (-1 - x0 * x0)"
+    positive = find(expressions(n_inputs=1, ops=('/',)), lambda e: True, settings=settings(database=None))
+    assert positive.source == "x0 / (x0 * x0 + 1)"
 
 
 @settings(max_examples=200)
