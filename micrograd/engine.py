@@ -277,22 +277,6 @@ def _relu(x):
     return 0.0 if x < 0 else x
 
 
-def _dot(*operands):
-    """w0*x0 + w1*x1 + ... (+ bias, the odd last operand, added first as micrograd's Neuron does)."""
-    pairs = len(operands) // 2 * 2
-    total = operands[-1] if len(operands) % 2 else 0.0
-    for w, x in zip(operands[0:pairs:2], operands[1:pairs:2]):
-        total += w * x
-    return total
-
-
-def _sum(*operands):
-    total = 0.0
-    for x in operands:
-        total += x
-    return total
-
-
 # Dual functions: the same name on floats (backward) and on Values (create_graph=True).
 
 def _dual(float_function, method_name):
@@ -380,8 +364,9 @@ OPS = {
     'ReLU': (_relu, lambda g, out, a: (0.0 if a <= 0 else g,)),  # nan passes g, as in PyTorch
     'sin': (math.sin, lambda g, out, a: (g * _cos(a),)),
     'cos': (math.cos, lambda g, out, a: (-g * _sin(a),)),
-    'dot': (_dot, _dot_derivative),
-    'sum': (_sum, lambda g, out, *operands: [g] * len(operands)),
+    # n-ary nodes: dot() and sum() below add up their operands' data themselves.
+    'dot': (None, _dot_derivative),
+    'sum': (None, lambda g, out, *operands: [g] * len(operands)),
 }
 
 
@@ -461,11 +446,20 @@ def dot(weights, inputs, bias=None):
         raise ValueError(f"dot needs as many weights as inputs, got {len(weights)} and {len(inputs)}")
     operands = [None] * (2 * len(weights))
     operands[0::2], operands[1::2] = weights, inputs
+    total = 0.0
     if bias is not None:
-        operands.append(_lifted(bias, "dot bias"))
-    return _apply('dot', tuple(operands))
+        bias = _lifted(bias, "dot bias")
+        operands.append(bias)
+        total = bias.data
+    for w, x in zip(weights, inputs):  # from the bias, left to right, as micrograd's Neuron adds
+        total += w.data * x.data
+    return _node(total, tuple(operands), 'dot')
 
 
 def sum(values):  # noqa: A001 - mirrors torch.sum; the builtin stays available as builtins.sum
     """The sum of Values and numbers as one graph node, added left to right."""
-    return _apply('sum', tuple(_values(values, "sum terms")))
+    operands = _values(values, "sum terms")
+    total = 0.0
+    for x in operands:
+        total += x.data
+    return _node(total, tuple(operands), 'sum')
