@@ -5,20 +5,24 @@ PYTHON := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
 
+# apt-get as root, through sudo otherwise; says what to install when neither works.
+define apt_install
+	if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; \
+	else echo "please install the Debian/Ubuntu package(s) $(1) (apt-get install $(1))" >&2; exit 1; fi; \
+	$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $(1) >/dev/null
+endef
+
 .PHONY: test demo bench graphviz clean
 
 $(INSTALLED): setup.cfg pyproject.toml
-	python3 -m venv $(VENV)
+	python3 -m venv $(VENV) || { rm -rf $(VENV); $(call apt_install,python3-venv); python3 -m venv $(VENV); }
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet -e '.[dev]'
 	touch $(INSTALLED)
 
-# Graphviz's `dot` renders the graphs; install it with apt-get where it is missing.
+# Graphviz's `dot` renders the graphs; install it where it is missing.
 graphviz:
-	@command -v dot >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; \
-	  else echo "Graphviz's dot is missing: install the 'graphviz' package (apt-get install graphviz)" >&2; exit 1; fi; \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq graphviz >/dev/null; }
+	@command -v dot >/dev/null 2>&1 || { $(call apt_install,graphviz); }
 
 test: $(INSTALLED) graphviz
 	$(PYTHON) -m pytest -n 2 --nbmake tests notebooks $(PYTEST_ARGS)

@@ -63,7 +63,7 @@ class Value:
         if not isinstance(other, numbers.Real):
             return NotImplemented
         # A constant exponent is part of the op's name, as in micrograd ('**2').
-        name = _constant_power_name(other)
+        name = _constant_power_name(other, self.data)
         return _apply(name, (self,), _constant_power(name)[0])
 
     def __rpow__(self, other):
@@ -106,16 +106,16 @@ class Value:
 
     # Ordering compares data; == and hash stay identity-based, so nodes work in sets and dicts.
     def __lt__(self, other):
-        return self.data < _data_of(other)
+        return bool(self.data < _data_of(other))
 
     def __le__(self, other):
-        return self.data <= _data_of(other)
+        return bool(self.data <= _data_of(other))
 
     def __gt__(self, other):
-        return self.data > _data_of(other)
+        return bool(self.data > _data_of(other))
 
     def __ge__(self, other):
-        return self.data >= _data_of(other)
+        return bool(self.data >= _data_of(other))
 
     def backward(self, gradient=1.0):
         """Add d(self)/d(node) * gradient to `.grad` of every node this Value depends on, itself included."""
@@ -397,11 +397,11 @@ def define_op(name, forward, derivative):
     return operation
 
 
-def _constant_power_name(exponent):
+def _constant_power_name(exponent, base):
     """'**2', '**0.5': an int exponent that a float holds exactly keeps its int spelling."""
     if isinstance(exponent, numbers.Integral) and abs(exponent) <= 2 ** 53:
         return f"**{int(exponent)!r}"
-    return f"**{_to_float(exponent, 'the exponent')!r}"
+    return f"**{_to_float(exponent, f'the exponent in {base!r} ** exponent')!r}"
 
 
 @functools.lru_cache(maxsize=1024)
