@@ -35,7 +35,11 @@ def grad(output, inputs, gradient=1.0, create_graph=False):
     can be differentiated again, to any order.
     """
     output = _check_value(output, "grad() output")
-    inputs = [inputs] if isinstance(inputs, Value) else list(inputs)
+    if isinstance(inputs, Value):
+        inputs = [inputs]
+    elif not hasattr(inputs, '__iter__'):
+        raise TypeError(f"grad() inputs must be a Value or a list of Values, got {type(inputs).__name__}")
+    inputs = list(inputs)
     for i, x in enumerate(inputs):
         _check_value(x, f"grad() inputs[{i}]")
     wanted = set(inputs)

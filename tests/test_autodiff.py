@@ -124,6 +124,8 @@ def test_grad_validates_its_arguments():
         micrograd.grad(1.0, [x])
     with pytest.raises(TypeError, match=r"grad\(\) inputs\[1\] must be a Value, got int"):
         micrograd.grad(x * 2, [x, 3])
+    with pytest.raises(TypeError, match=r"grad\(\) inputs must be a Value or a list of Values, got int"):
+        micrograd.grad(x * 2, 3)
     (single,) = micrograd.grad(x * 2, x)
     assert single.data == 2.0
 
