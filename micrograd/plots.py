@@ -30,7 +30,7 @@ def save_loss_curve(history, path):
     _save(figure, path)
 
 
-def save_decision_boundary(model, X, y, path, threshold=0.0, resolution=50):
+def save_decision_boundary(model, X, y, path, threshold=0.0, resolution=100):
     """Colour the plane by the model's predicted class and scatter the labelled points into a PNG at path.
 
     A one-output model predicts class 1 where its output exceeds `threshold`
