@@ -11,7 +11,7 @@ import math
 import numbers
 import operator
 
-from micrograd import grad_mode
+from micrograd import grad_mode, ieee
 
 
 class Value:
@@ -63,8 +63,7 @@ class Value:
         if not isinstance(other, numbers.Real):
             return NotImplemented
         # A constant exponent is part of the op's name, as in micrograd ('**2').
-        name = _constant_power_name(other, self.data)
-        return _apply(name, (self,), _constant_power(name)[0])
+        return _apply(_constant_power_name(other, self.data), (self,))
 
     def __rpow__(self, other):
         return _binary('**', other, self)
@@ -207,11 +206,11 @@ def _binary(op, left, right):
     return _node(data, (left, right), op)
 
 
-def _apply(op, operands, forward=None):
+def _apply(op, operands):
     """Compute op on the operands' data and record the result as a node."""
     data = [operand.data for operand in operands]
     try:
-        result = (forward or OPS[op][0])(*data)
+        result = _row(op)[0](*data)
     except (ArithmeticError, ValueError) as error:
         result = _failed(op, data, error)
     return _node(result, operands, op)
@@ -226,11 +225,11 @@ def _failed(op, data, error):
     if not _mode.ieee:
         raise type(error)(f"{_expression(op, data)}: {_reason(op, error)}") from None
     if op == '/':
-        return _divide_ieee(*data)
+        return ieee.divide(*data)
     if isinstance(error, ValueError):
         return -math.inf if op == 'log' and data[0] == 0 else math.nan
     if op.startswith('**'):
-        return _power_ieee(data[0], data[1] if len(data) == 2 else float(op[2:]))
+        return ieee.power(data[0], data[1] if len(data) == 2 else float(op[2:]))
     return math.inf
 
 
@@ -299,11 +298,11 @@ def _sign(x):
     return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
 
 
-def _divide_ieee(x, y):
-    """x / y, with IEEE's signed inf (or nan) for a float zero denominator, as PyTorch gives."""
-    if isinstance(x, Value) or isinstance(y, Value) or y != 0:
+def _divide(x, y):
+    """x / y on Values; on floats with IEEE's inf or nan for a zero denominator, as PyTorch gives."""
+    if isinstance(x, Value) or isinstance(y, Value):
         return x / y
-    return math.copysign(math.inf, x) * math.copysign(1.0, y) if x != 0 else math.nan
+    return ieee.divide(x, y)
 
 
 def _power_slope(a, b):
@@ -318,18 +317,7 @@ def _power_slope(a, b):
         return 0.0
     if isinstance(a, Value):
         return b * a ** (b - 1)
-    return b * _power_ieee(a, b - 1)
-
-
-def _power_ieee(a, e):
-    """a ** e on floats with IEEE's inf where Python raises (0 to a negative power, overflow)."""
-    try:
-        return a ** e
-    except ZeroDivisionError:
-        return math.inf
-    except OverflowError:
-        odd = float(e).is_integer() and e % 2 == 1
-        return -math.inf if a < 0 and odd else math.inf
+    return b * ieee.power(a, b - 1)
 
 
 def _log_of_base(a):
@@ -352,13 +340,13 @@ OPS = {
     '+': (operator.add, lambda g, out, a, b: (g, g)),
     '-': (operator.sub, lambda g, out, a, b: (g, -g)),
     '*': (operator.mul, lambda g, out, a, b: (g * b, g * a)),
-    '/': (operator.truediv, lambda g, out, a, b: (_divide_ieee(g, b), -g * _divide_ieee(out, b))),
+    '/': (operator.truediv, lambda g, out, a, b: (_divide(g, b), -g * _divide(out, b))),
     '**': (_power, lambda g, out, a, b: (g * _power_slope(a, b), g * out * _log_of_base(a))),
     'neg': (operator.neg, lambda g, out, a: (-g,)),
     'abs': (abs, lambda g, out, a: (g * _sign(a),)),
     'exp': (math.exp, lambda g, out, a: (g * out,)),
-    'log': (math.log, lambda g, out, a: (_divide_ieee(g, a),)),
-    'sqrt': (math.sqrt, lambda g, out, a: (_divide_ieee(g, 2 * out),)),
+    'log': (math.log, lambda g, out, a: (_divide(g, a),)),
+    'sqrt': (math.sqrt, lambda g, out, a: (_divide(g, 2 * out),)),
     'tanh': (math.tanh, lambda g, out, a: (g * ((1 - out) * (1 + out)),)),  # no cancellation near ±1
     'sigmoid': (_sigmoid, lambda g, out, a: (g * out * (1 - out),)),
     'ReLU': (_relu, lambda g, out, a: (0.0 if a <= 0 else g,)),  # nan passes g, as in PyTorch
@@ -404,9 +392,14 @@ def _constant_power_name(exponent, base):
     return f"**{_to_float(exponent, f'the exponent in {base!r} ** exponent')!r}"
 
 
+def _row(op):
+    """The OPS row of an op by name (x ** c included), or None for an op the engine does not know."""
+    return OPS.get(op) or (_constant_power(op) if op.startswith('**') else None)
+
+
 @functools.lru_cache(maxsize=1024)
 def _constant_power(op):
-    """The OPS row of x ** c, read back from its name '**c' (repr round-trips the exponent exactly)."""
+    """The row of x ** c, read back from its name '**c' (repr round-trips the exponent exactly)."""
     try:
         exponent = float(op[2:])
     except ValueError:
@@ -417,9 +410,7 @@ def _constant_power(op):
 
 def derivative_rule(op):
     """The derivative of an op by name, or None for an op the engine does not know."""
-    row = OPS.get(op)
-    if row is None and op.startswith('**'):
-        row = _constant_power(op)
+    row = _row(op)
     return row and row[1]
 
 

@@ -8,7 +8,7 @@ import math
 import numbers
 
 import micrograd
-from micrograd.engine import Value
+from micrograd.engine import Value, _values as as_values
 
 LOG_CLAMP = -100.0  # torch.nn.BCELoss clamps each log at -100 so a 0 or 1 probability gives a finite loss
 
@@ -99,7 +99,7 @@ def _values(xs, what):
         raise TypeError(f"{what} must be a list of Values or numbers, got {type(xs).__name__}") from None
     if not xs:
         raise ValueError(f"{what} must not be empty")
-    return [x if isinstance(x, Value) else Value(x) for x in xs]
+    return as_values(xs, what)
 
 
 def _paired(outputs, targets, outputs_name, targets_name):

@@ -8,6 +8,7 @@ where Python rounds twice. Division by zero gives IEEE's inf/nan as in torch.
 import math
 import numbers
 
+from micrograd import ieee
 from micrograd.engine import Value
 
 
@@ -104,7 +105,7 @@ class Adam(Optimizer):
             denominator = math.sqrt(v) / correction2_sqrt + self.eps
             first.append(m)
             second.append(v)
-            new_data.append(p.data - _divide(step_size * m, denominator))
+            new_data.append(p.data - ieee.divide(step_size * m, denominator))
         self.steps, self._first, self._second = steps, first, second
         self._apply(new_data)
 
@@ -114,13 +115,6 @@ def _lerp(start, end, weight):
     if weight < 0.5:
         return start + weight * (end - start)
     return end - (end - start) * (1 - weight)
-
-
-def _divide(x, y):
-    """x / y with IEEE results for y == 0, as torch computes it: nan for 0/0, otherwise an infinity."""
-    if y:
-        return x / y
-    return math.nan if x == 0 or math.isnan(x) else math.copysign(math.inf, x) * math.copysign(1.0, y)
 
 
 def _number(x, what):
