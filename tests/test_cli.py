@@ -10,7 +10,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 import micrograd
-from micrograd import cli, examples, viz
+from micrograd import cli, examples
+from micrograd.viz import draw as viz
 
 NEURON = ['--expr', 'tanh(x1*w1 + x2*w2 + b)', 'x1=2', 'x2=0', 'w1=-3', 'w2=1', 'b=6.8813735870195432']
 

@@ -9,7 +9,8 @@ import graphviz
 import pytest
 
 import micrograd
-from micrograd import Value, draw_dot, examples, viz
+from micrograd import Value, draw_dot, examples
+from micrograd.viz import draw as viz
 
 SVG = '{http://www.w3.org/2000/svg}'
 # Every element Graphviz's SVG output of our graphs may contain.
