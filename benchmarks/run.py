@@ -39,8 +39,6 @@ def load_reference():
             if name == "micrograd" or name.startswith("micrograd.")}
     sys.path.insert(0, str(REFERENCE_WHEEL))
     try:
-        import micrograd.engine
-        import micrograd.nn
         reference = {name: sys.modules.pop(name) for name in list(sys.modules)
                      if name == "micrograd" or name.startswith("micrograd.")}
     finally:

@@ -8,7 +8,7 @@ are imported on first use.
 import importlib
 
 from micrograd.autodiff import grad
-from micrograd.engine import Value, define_op, dot, sum
+from micrograd.engine import Value, define_op, dot, sum  # noqa: F401, A004 - micrograd.sum, kept out of __all__ (never star-imported over the builtin)
 from micrograd.grad_mode import enable_grad, is_grad_enabled, no_grad
 # Eager (standard library only): importing the submodule micrograd.gradcheck would
 # otherwise replace the lazily bound function `micrograd.gradcheck` with the module.

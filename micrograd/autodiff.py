@@ -11,8 +11,10 @@ import contextlib
 import numbers
 import threading
 
-from micrograd.engine import Value, derivative_rule
-from micrograd.grad_mode import differentiating
+from micrograd import grad_mode, ieee, ops
+from micrograd.engine import Value, _UserBackward
+
+__all__ = ['backward', 'grad']
 
 # Passes use scratch slots on the nodes: two threads must not walk a shared graph at once,
 # and a pass must not start inside another one in the same thread.
@@ -21,10 +23,22 @@ _in_pass = threading.local()
 
 
 def backward(output, gradient=1.0):
-    """Add d(output)/d(node) * gradient to `.grad` of every node output depends on."""
+    """Add d(output)/d(node) * gradient to `.grad` of every node output depends on.
+
+    All or nothing: where a rule of the user's could fail half way (a
+    define_op rule or a `_backward` closure), the gradients are collected first
+    and added only when the whole pass has succeeded.
+    """
     def accumulate(node, upstream):
         node.grad += upstream
-    _propagate(_check_value(output, "backward() output"), _seed(gradient, False), False, accumulate)
+
+    def collect(node, upstream):
+        collected.append((node, upstream))
+
+    collected = []
+    _propagate(_check_value(output, "backward() output"), _seed(gradient, False), False, accumulate, collect)
+    for node, upstream in collected:
+        node.grad += upstream
 
 
 def grad(output, inputs, gradient=1.0, create_graph=False):
@@ -75,25 +89,37 @@ def _result(gradient, create_graph):
     return Value(gradient)
 
 
-def _propagate(root, seed, create_graph, visit):
-    """Call visit(node, its total upstream gradient) for each node, parents before children."""
+@contextlib.contextmanager
+def _differentiating():
+    """The mode of a pass that builds derivative graphs: recording on, IEEE results at singular points (as torch)."""
+    with grad_mode.enable_grad(), ieee.singular_results():
+        yield
+
+
+def _propagate(root, seed, create_graph, visit, careful_visit=None):
+    """Call visit(node, its total upstream gradient) for each node, parents before children.
+
+    careful_visit, if given, replaces visit where a user's rule could fail half
+    way; a failure leaves every node's scratch slots clean.
+    """
     if getattr(_in_pass, 'active', False):
         raise RuntimeError("backward() and grad() cannot run inside a derivative rule: "
                            "this thread is already in a backward pass")
-    mode = differentiating() if create_graph else contextlib.nullcontext()
+    mode = _differentiating() if create_graph else contextlib.nullcontext()
     with _pass_lock, mode:
         _in_pass.active = True
         try:
-            _count_parents(root)
+            if not _count_parents(root) and careful_visit is not None:
+                visit = careful_visit
             root._acc = seed
             ready = [root]
             while ready:
                 node = ready.pop()
                 upstream, node._acc = node._acc, None
                 visit(node, upstream)
-                if not node._prev:
+                if not node._operands:
                     continue
-                for child, gradient in zip(node._prev, _operand_gradients(node, upstream, create_graph)):
+                for child, gradient in zip(node._operands, operand_gradients(node, upstream, create_graph)):
                     previous = child._acc
                     child._acc = gradient if previous is None else previous + gradient
                     pending = child._pending - 1
@@ -107,13 +133,15 @@ def _propagate(root, seed, create_graph, visit):
             _in_pass.active = False
 
 
-def _operand_gradients(node, upstream, create_graph):
+def operand_gradients(node, upstream, create_graph):
     """The gradient node passes to each of its operands: its op's derivative rule, on floats or Values."""
-    children = node._prev
-    rule = derivative_rule(node._op)
-    if rule is None:
-        raise ValueError(f"cannot differentiate through op {node._op!r} of {node!r}: "
-                         f"micrograd has no derivative rule for it")
+    children = node._operands
+    operation = node._operation
+    if type(operation) is _UserBackward:
+        return _closure_gradients(node, upstream, operation.function, create_graph)
+    if type(operation) is str:
+        raise _no_rule(node)
+    rule = operation.derivative
     try:
         if create_graph:
             grads = rule(upstream, node, *children)
@@ -132,14 +160,74 @@ def _operand_gradients(node, upstream, create_graph):
     return grads
 
 
+def _closure_gradients(node, upstream, function, create_graph):
+    """What a micrograd-style `_backward` closure adds to each operand's .grad, with .grad left as it was.
+
+    The closure reads `node.grad` and adds into its operands' `.grad`, so for
+    the call node.grad holds this pass's upstream gradient and the operands
+    hold 0; the first slot of an operand used twice gets its whole share.
+    """
+    if create_graph:
+        raise ValueError(f"cannot differentiate again through op {node._op!r} of {node!r}: its _backward closure "
+                         f"works on floats; define the op with micrograd.define_op to get higher derivatives")
+    distinct = list(dict.fromkeys(node._operands))
+    saved_node, saved = node.grad, [operand.grad for operand in distinct]
+    try:
+        node.grad = upstream
+        for operand in distinct:
+            operand.grad = 0.0
+        function()
+        shares = {operand: operand.grad for operand in distinct}
+    finally:
+        node.grad = saved_node
+        for operand, grad in zip(distinct, saved):
+            operand.grad = grad
+    return [shares.pop(operand, 0.0) for operand in node._operands]
+
+
+def _no_rule(node):
+    known = ops.by_symbol(node._op)
+    why = ("the engine has no derivative rule for it" if known is None else
+           f"with {len(node._operands)} operand(s), but the engine's {node._op!r} takes {known.arity}")
+    return ValueError(f"cannot differentiate through op {node._op!r} of {node!r}: {why}; give the node a "
+                      f"_backward closure (micrograd's idiom) or make the op with "
+                      f"micrograd.define_op(name, forward, derivative)")
+
+
+# Ops whose float rules cannot raise, so a pass through them alone needs no all-or-nothing bookkeeping.
+_TRUSTED = frozenset(op for op in ops.all_ops() if op.library)
+
+
 def _count_parents(root):
-    """Set node._pending to the number of edges into node from nodes reachable from root."""
+    """Set node._pending to the number of edges into node from nodes reachable from root.
+
+    Returns whether every rule on the way is a library one; raises, before
+    any gradient is computed, for a node that has no rule at all.
+    """
+    trusted = True
     stack = [root]
     while stack:
-        for child in stack.pop()._prev:
+        node = stack.pop()
+        operands = node._operands
+        if not operands:
+            continue
+        if node._operation not in _TRUSTED:
+            trusted = _check_rule(node) and trusted
+        for child in operands:
             if not child._pending:
                 stack.append(child)
             child._pending += 1
+    return trusted
+
+
+def _check_rule(node):
+    """False for a node with a user rule; raises for a node the engine cannot differentiate."""
+    operation = node._operation
+    if type(operation) is str:
+        raise _no_rule(node)
+    if type(operation) is not _UserBackward and operation.param is not None:
+        return True  # x ** c: a library rule made on demand
+    return False
 
 
 def _clear_scratch(root):
@@ -149,7 +237,7 @@ def _clear_scratch(root):
     while stack:
         node = stack.pop()
         node._pending, node._acc = 0, None
-        for child in node._prev:
+        for child in node._operands:
             if child not in seen:
                 seen.add(child)
                 stack.append(child)

@@ -21,11 +21,12 @@ import sys
 import unicodedata
 from collections.abc import Mapping
 
+from micrograd import ops
 from micrograd.engine import Value
 
-FUNCTIONS = {name: getattr(Value, name)
-             for name in ('exp', 'log', 'tanh', 'sigmoid', 'relu', 'sqrt', 'sin', 'cos')}
-FUNCTIONS['abs'] = Value.__abs__
+__all__ = ['evaluate', 'parse', 'parse_values', 'ExpressionError', 'FUNCTIONS', 'ALLOWED']
+
+FUNCTIONS = {op.name: getattr(Value, op.method) for op in ops.unary_functions()}
 
 BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
           ast.Div: operator.truediv, ast.Pow: operator.pow}

@@ -1,6 +1,7 @@
 """Whether operations record the graph: on by default, off inside `no_grad()`, per thread."""
 
-import contextlib
+__all__ = ['no_grad', 'enable_grad', 'is_grad_enabled']
+
 import functools
 import inspect
 import threading
@@ -8,9 +9,6 @@ import threading
 
 class _GradMode(threading.local):
     enabled = True
-    # True while grad(create_graph=True) builds derivative graphs: there, float
-    # singularities give IEEE inf and nan as in PyTorch instead of raising.
-    ieee = False
 
 
 state = _GradMode()
@@ -19,17 +17,6 @@ state = _GradMode()
 def is_grad_enabled():
     """True when new results record their children (the default)."""
     return state.enabled
-
-
-@contextlib.contextmanager
-def differentiating():
-    """The mode of a pass that builds derivative graphs: recording on, IEEE floats (like torch's create_graph)."""
-    previous = state.enabled, state.ieee
-    state.enabled, state.ieee = True, True
-    try:
-        yield
-    finally:
-        state.enabled, state.ieee = previous
 
 
 class _SetGradMode:

@@ -4,7 +4,28 @@ Used where a derivative or an optimizer step meets a singular point: there
 PyTorch gives inf or nan, so these do too, instead of Python's exceptions.
 """
 
+import contextlib
 import math
+import threading
+
+
+class _Singularities(threading.local):
+    # True while grad(create_graph=True) builds derivative graphs: there an op at a
+    # singular point gives IEEE inf or nan, as PyTorch does, instead of raising.
+    give_ieee = False
+
+
+singularities = _Singularities()
+
+
+@contextlib.contextmanager
+def singular_results():
+    """Ops at singular points give IEEE inf/nan instead of raising, in this thread, inside the block."""
+    previous, singularities.give_ieee = singularities.give_ieee, True
+    try:
+        yield
+    finally:
+        singularities.give_ieee = previous
 
 
 def divide(x, y):

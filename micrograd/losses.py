@@ -4,16 +4,13 @@ Predictions may be Values or plain numbers; targets and labels are plain
 numbers (they are data, not parameters).
 """
 
-import math
 import numbers
 
 import micrograd
-from micrograd.engine import Value, _values as as_values
+from micrograd.engine import Value, as_values
 
 LOG_CLAMP = -100.0  # torch.nn.BCELoss clamps each log at -100 so a 0 or 1 probability gives a finite loss
 
-# log(1 + a), exact for tiny a where log(1 + a) would first round 1 + a; d/da = 1 / (1 + a).
-log1p = micrograd.define_op('log1p', math.log1p, lambda g, out, a: (g / (1 + a),))
 
 
 def mse(predictions, targets):
@@ -46,7 +43,7 @@ def binary_cross_entropy(probabilities, targets):
             raise ValueError(f"probabilities must be in [0, 1], got {p.data!r} at index {i}")
         if not 0 <= t <= 1:
             raise ValueError(f"targets must be in [0, 1], got {t!r} at index {i}")
-    terms = [t * _clamped(Value.log, p) + (1 - t) * _clamped(log1p, -p) for p, t in zip(probabilities, targets)]
+    terms = [t * _clamped(Value.log, p) + (1 - t) * _clamped(Value.log1p, -p) for p, t in zip(probabilities, targets)]
     return -micrograd.sum(terms) / len(terms)
 
 

@@ -39,11 +39,19 @@ from collections import Counter
 from hypothesis import strategies as st
 
 from micrograd import engine
+from micrograd import ops as registry
 from micrograd.engine import Value
 
-# Operations an expression draws from, simplest first (Hypothesis shrinks toward the front).
-ALL_OPS = ('+', '*', '-', '/', 'neg', '**', 'exp', 'log', 'sqrt', 'tanh', 'sigmoid', 'sin', 'cos',
-           'abs', 'relu', 'dot', 'sum')
+
+
+def _key(op):
+    """How an expression names an op: Python's operator for + - * / **, the function name for the rest."""
+    return op.symbol if op.method.startswith('__') and op.arity == 2 else op.name
+
+
+# Operations an expression draws from: every library op, simplest first (Hypothesis shrinks toward the front).
+_LIBRARY = {_key(op): op for op in registry.all_ops() if op.library}
+ALL_OPS = tuple(_LIBRARY)
 # Without the kinks of abs and relu at 0, where central differences disagree with any subgradient.
 SMOOTH_OPS = tuple(op for op in ALL_OPS if op not in ('abs', 'relu'))
 CONSTANT_EXPONENTS = (2, 3, -1, 0.5, -0.5)  # for `a ** c`, drawn as often as `a ** b`
@@ -87,7 +95,7 @@ def expressions(n_inputs=2, max_ops=8, ops=ALL_OPS, min_value=-3.0, max_value=3.
     _check_count(min_ops, "min_ops", 0)
     _check_count(max_ops, "max_ops", min_ops)
     ops = tuple(ops)
-    unknown = [op for op in ops if op not in _APPLY or op == 'const']
+    unknown = [op for op in ops if op not in _APPLY]
     if unknown or not ops:
         raise ValueError(f"ops must be a non-empty selection of {', '.join(ALL_OPS)}; got {ops!r}")
     if not (isinstance(min_value, (int, float)) and isinstance(max_value, (int, float))
@@ -124,7 +132,7 @@ def _operations(draw, ops, nodes):
     elif op == 'sum':
         count = draw(st.integers(1, 4))
     else:
-        count = _ARITY[op]
+        count = _LIBRARY[op].arity
     exponent = None
     if op == '**' and not draw(st.booleans()):
         count, exponent = 1, draw(st.sampled_from(CONSTANT_EXPONENTS))
@@ -202,38 +210,27 @@ class _Backend:
         self.sum = sum
 
 
-def _dot_step(backend, *operands):
-    pairs = len(operands) // 2 * 2
-    bias = operands[-1] if len(operands) % 2 else None
-    return backend.dot(list(operands[0:pairs:2]), list(operands[1:pairs:2]), bias)
-
-
-def _method(name):
-    return lambda backend, a: getattr(a, name)()
-
-
-def _binary(function):
-    return lambda backend, a, b: function(a, b)
+def _applier(op):
+    """How to apply a registry op to operand objects of any number type: Python's operator or the method."""
+    if op is registry.DOT:
+        return lambda backend, *operands: backend.dot(*registry.dot_parts(operands))
+    if op is registry.SUM:
+        return lambda backend, *operands: backend.sum(list(operands))
+    if op.method.startswith('__'):
+        function = getattr(operator, op.method.strip('_'))  # operator.add, operator.neg, ...
+        return lambda backend, *operands: function(*operands)
+    return lambda backend, a: getattr(a, op.method)()
 
 
 # op: how to apply it to operand objects; 'const' is a plain number node.
-_APPLY = {
-    '+': _binary(operator.add), '-': _binary(operator.sub), '*': _binary(operator.mul),
-    '/': _binary(operator.truediv), '**': _binary(operator.pow),
-    'neg': lambda backend, a: -a, 'abs': lambda backend, a: abs(a),
-    **{name: _method(name) for name in ('exp', 'log', 'sqrt', 'tanh', 'sigmoid', 'relu', 'sin', 'cos')},
-    'dot': _dot_step,
-    'sum': lambda backend, *operands: backend.sum(list(operands)),
-    'const': None,
-}
-_ARITY = {op: 1 if op in ('neg', 'abs', 'exp', 'log', 'sqrt', 'tanh', 'sigmoid', 'relu', 'sin', 'cos') else 2
-          for op in _APPLY}
-_DOMAIN_OPERANDS = {'/': (1,), '**': (0,), 'log': (0,), 'sqrt': (0,)}  # positions that must stay off 0
+_APPLY = {key: _applier(op) for key, op in _LIBRARY.items()}
+# Operand positions whose value must stay off 0 (a singularity or the edge of the domain there).
+_DOMAIN_OPERANDS = {'/': (1,), '**': (0,), 'log': (0,), 'sqrt': (0,), 'log1p': (0,)}
 
 
 def _run_step(step, nodes, backend):
     op, operands, constant = step
-    if op == 'const':
+    if op == 'const':  # a plain number node
         return constant
     return _APPLY[op](backend, *[nodes[i] for i in operands])
 
@@ -388,6 +385,9 @@ class _Range:
     def sqrt(self):
         return self.positive().monotone(math.sqrt)
 
+    def log1p(self):
+        return self.positive().monotone(math.log1p)
+
     def tanh(self):
         return self.monotone(math.tanh)
 
@@ -445,9 +445,9 @@ def _render(step, texts):
         return f"-{at_least(args[0], _ATOM)}", 3
     names = [arg[0] for arg in args]
     if op == 'dot':
-        pairs = len(names) // 2 * 2
-        bias = f", {names[-1]}" if len(names) % 2 else ""
-        return f"dot([{', '.join(names[0:pairs:2])}], [{', '.join(names[1:pairs:2])}]{bias})", _ATOM
+        weights, inputs, bias = registry.dot_parts(names)
+        bias = "" if bias is None else f", {bias}"
+        return f"dot([{', '.join(weights)}], [{', '.join(inputs)}]{bias})", _ATOM
     if op == 'sum':
         return f"sum([{', '.join(names)}])", _ATOM
     return f"{op}({names[0]})", _ATOM

@@ -75,7 +75,7 @@ def test_backward_twice_adds_exactly_twice_everywhere():
 def collect_nodes(root):
     seen, stack = {root}, [root]
     while stack:
-        for child in stack.pop()._prev:
+        for child in stack.pop()._operands:
             if child not in seen:
                 seen.add(child)
                 stack.append(child)
@@ -111,7 +111,7 @@ def test_grad_returns_derivatives_without_touching_grad():
     assert dx.data == pytest.approx(5.0 + math.cos(2.0), rel=1e-15)
     assert dy.data == 2.0 and du.data == 0.0
     assert x.grad == y.grad == unused.grad == out.grad == 0.0
-    assert dx._prev == () and isinstance(du, Value)
+    assert dx._operands == () and isinstance(du, Value)
     (scaled,) = micrograd.grad(out, [y], gradient=3.0)
     assert scaled.data == 6.0
     (intermediate,) = micrograd.grad(out, [out])
@@ -215,15 +215,15 @@ def test_no_grad_makes_leaves_as_context_manager_and_decorator():
         with micrograd.enable_grad():
             recorded = x * 2
         still_off = x.exp()
-    assert y.data == 7.0 and y._prev == () and y._op == ''
-    assert recorded._prev[0] is x and still_off._prev == ()
+    assert y.data == 7.0 and y._operands == () and y._op == ''
+    assert recorded._operands[0] is x and still_off._operands == ()
     assert micrograd.is_grad_enabled()
 
     @micrograd.no_grad()
     def step(v):
         return v * v
 
-    assert step(x)._prev == () and (x * x)._prev == (x, x)
+    assert step(x)._operands == () and (x * x)._operands == (x, x)
 
 
 def test_no_grad_is_per_thread():
@@ -246,8 +246,8 @@ def test_no_grad_is_per_thread():
         thread.start()
     for thread in threads:
         thread.join()
-    assert results['quiet']._prev == ()
-    assert len(results['recording']._prev) == 2
+    assert results['quiet']._operands == ()
+    assert len(results['recording']._operands) == 2
 
 
 def test_concurrent_backward_on_a_shared_graph_is_exact():
@@ -311,7 +311,7 @@ def test_a_rule_giving_the_wrong_number_of_gradients_is_an_error_that_leaves_no_
         pair(a, c).backward()
     (c * c).backward()
     assert c.grad == 12.0 and b.grad == 36.0  # no stale counts from the failed pass
-    with pytest.raises(ValueError, match="op 'tanh' with 2 operand\\(s\\)"):
+    with pytest.raises(ValueError, match=r"op 'tanh' .*with 2 operand\(s\)"):
         Value(1.0, (a, b), 'tanh').backward()
 
 
@@ -353,9 +353,9 @@ def test_no_grad_as_a_bare_decorator_and_on_generators():
         received = yield v * v
         yield v * received
 
-    assert double(x)._prev == ()
+    assert double(x)._operands == ()
     steps = powers(x)
-    assert next(steps)._prev == ()
-    assert (x * x)._prev == (x, x)  # the caller records between steps
-    assert steps.send(3.0)._prev == ()
+    assert next(steps)._operands == ()
+    assert (x * x)._operands == (x, x)  # the caller records between steps
+    assert steps.send(3.0)._operands == ()
     assert list(steps) == [] and micrograd.is_grad_enabled()

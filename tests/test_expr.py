@@ -9,7 +9,8 @@ from micrograd import Value
 from micrograd.expr import FUNCTIONS, ExpressionError, evaluate, parse_values
 
 MATH = {'exp': math.exp, 'log': math.log, 'tanh': math.tanh, 'sigmoid': lambda x: 1 / (1 + math.exp(-x)),
-        'relu': lambda x: max(x, 0.0), 'sqrt': math.sqrt, 'sin': math.sin, 'cos': math.cos, 'abs': abs}
+        'relu': lambda x: max(x, 0.0), 'sqrt': math.sqrt, 'sin': math.sin, 'cos': math.cos, 'abs': abs,
+        'log1p': math.log1p}
 
 
 def leaves(root):
@@ -19,7 +20,7 @@ def leaves(root):
         node = stack.pop()
         if node.label:
             found[node.label] = node
-        stack.extend(node._prev)
+        stack.extend(node._operands)
     return found
 
 
@@ -66,9 +67,9 @@ def test_precedence_and_associativity_follow_python(source, values, expected):
 
 def test_a_name_used_twice_is_one_leaf():
     root = evaluate("x*x", {'x': 3})
-    assert root._prev[0] is root._prev[1]
+    assert root._operands[0] is root._operands[1]
     root.backward()
-    assert root._prev[0].grad == 6.0
+    assert root._operands[0].grad == 6.0
 
 
 def test_a_literal_exponent_stays_in_the_op_as_in_micrograd():

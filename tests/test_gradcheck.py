@@ -6,7 +6,7 @@ import re
 import pytest
 
 import micrograd
-from micrograd import GradcheckError, Value, check_grads, engine, gradcheck
+from micrograd import GradcheckError, Value, check_grads, gradcheck
 from micrograd.gradcheck import DEFAULT_TOLERANCES
 
 # sin and its derivatives, on floats and on Values.
@@ -21,6 +21,7 @@ def sine_wrong_at(monkeypatch, order):
     of sin, and its rule returns op j+1, so each order's rule is exercised.
     """
     names = [f"sin{j}_wrong_at_{order}" for j in range(order)]
+    operations = [None] * order
 
     def rule_of(j):
         sign = -1.0 if j == order - 1 else 1.0
@@ -29,13 +30,13 @@ def sine_wrong_at(monkeypatch, order):
             k = j + 1
             if not isinstance(a, Value):
                 return (g * sign * SIN_DERIVATIVES[k % 4](a),)
-            derivative = engine._apply(names[k], (a,)) if k < order else SIN_DERIVATIVE_VALUES[k % 4](a)
+            derivative = operations[k](a) if k < order else SIN_DERIVATIVE_VALUES[k % 4](a)
             return (g * sign * derivative,)
         return rule
 
     for j, name in enumerate(names):
-        monkeypatch.setitem(engine.OPS, name, (SIN_DERIVATIVES[j % 4], rule_of(j)))
-    return lambda x: engine._apply(names[0], (x,))
+        operations[j] = micrograd.define_op(name, SIN_DERIVATIVES[j % 4], rule_of(j))
+    return operations[0]
 
 
 def smooth(x, y, z):
@@ -157,7 +158,7 @@ def test_f_failing_next_to_the_point_says_where_and_why():
 
 def test_engine_bug_power_with_exponent_at_zero_has_wrong_higher_derivatives():
     # (x*x + 1) ** x = exp(x * log(1 + x*x)) = 1 + x**3 + O(x**5), so its third derivative at 0 is 6.
-    # engine._power_slope returns the constant 0.0 when the exponent is exactly 0 (PyTorch's mask, which
+    # ops._power_slope returns the constant 0.0 when the exponent is exactly 0 (PyTorch's mask, which
     # torch applies too), right at order 1 but it drops the exponent's own dependence on x at order 2+.
     x = Value(0.0)
     d1, = micrograd.grad((x * x + 1) ** x, [x], create_graph=True)
@@ -172,8 +173,6 @@ def exp_with_wrong_derivative(monkeypatch, order, delta):
     Op j computes exp and its rule returns op j+1, so each order's rule is exercised (as in sine_wrong_at).
     """
     names = [f"exp{j}_scaled_at_{order}" for j in range(order)]
-    for name in names:
-        monkeypatch.setitem(engine.OPS, name, None)  # define_op replaces it; monkeypatch removes it afterwards
     ops = [None] * order
 
     def rule_of(j):

@@ -66,18 +66,18 @@ def test_neuron_is_one_dot_node_with_micrograds_floats():
     neuron.b.data = 0.3
     x = [0.1, -2.5, 7.25]
     act = neuron(x)
-    assert act._op == 'ReLU' and act._prev[0]._op == 'dot'
+    assert act._op == 'ReLU' and act._operands[0]._op == 'dot'
     w = [p.data for p in neuron.w]
     z = 0.3 + w[0] * x[0] + w[1] * x[1] + w[2] * x[2]
     assert z != 0 and act.data == max(0.0, z)
-    operands = act._prev[0]._prev
+    operands = act._operands[0]._operands
     assert operands[0::2] == (*neuron.w, neuron.b) and [v.data for v in operands[1:-1:2]] == x
 
 
 def _dot_inputs(node):
     """The x operands of a neuron's dot node (w0, x0, w1, x1, ..., b), seen through its activation."""
-    dot_node = node if node._op == 'dot' else node._prev[0]
-    return dot_node._prev[1:-1:2]
+    dot_node = node if node._op == 'dot' else node._operands[0]
+    return dot_node._operands[1:-1:2]
 
 
 def test_float_inputs_become_values_once_per_call_not_per_neuron():

@@ -117,7 +117,7 @@ def test_updates_happen_outside_the_graph():
     loss = p * p
     loss.backward()
     SGD([p], lr=0.1).step()
-    assert p._prev == () and p._op == '' and p.data == 1.0 - 0.1 * 2.0
+    assert p._operands == () and p._op == '' and p.data == 1.0 - 0.1 * 2.0
 
 
 def test_zero_grad_and_lr_schedule():

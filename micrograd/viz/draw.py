@@ -15,6 +15,7 @@ from pathlib import Path
 
 import graphviz
 
+from micrograd import ops
 from micrograd.engine import Value
 from micrograd.atomic import write_atomically
 
@@ -34,10 +35,6 @@ INSTALL_HINT = (
 MAX_LABEL_CHARS = 1000
 # Above this many Values, Graphviz's layout takes seconds to minutes (127 s at 10,000).
 LARGE_GRAPH = 2000
-# Ops whose operand order is invisible in the result; every other op with several operands
-# labels its edges: by the names below, 'dot' by w0, x0, w1, x1, ..., b, others by position.
-COMMUTATIVE = {'+', '*', 'sum'}
-SLOT_NAMES = {'-': ('+', '-'), '/': ('num', 'den'), '**': ('base', 'exp')}
 
 
 class GraphvizNotFound(graphviz.ExecutableNotFound):
@@ -83,7 +80,7 @@ class Graph(graphviz.Digraph):
     render = _explaining_failures(graphviz.Digraph.render)
 
 
-def draw_dot(root, format='svg', rankdir='LR', show_grad=True):
+def draw_dot(root, format='svg', rankdir='LR', show_grad=True):  # noqa: A002 - graphviz's own name
     """The graph that computed `root`, as a graphviz.Digraph (shown inline in Jupyter).
 
     Each Value is a box with its label (if any), data and, with show_grad,
@@ -108,23 +105,23 @@ def draw_dot(root, format='svg', rankdir='LR', show_grad=True):
             "minutes; consider drawing a smaller sub-expression"), stacklevel=2)
     for value, name in ids.items():
         graph.node(name, _value_label(value, show_grad), shape='none', margin='0')
-        if value._prev:
+        if value._operands:
             graph.node(f'{name}op', _html(value._op), shape='ellipse', fontsize='10',
                        width='0', height='0', margin='0.05')
             graph.edge(f'{name}op', name)
-            for operand, slot in zip(value._prev, _slot_names(value)):
+            for operand, slot in zip(value._operands, _slot_names(value)):
                 graph.edge(ids[operand], f'{name}op', **({'label': slot, 'fontsize': '9'} if slot else {}))
     return graph
 
 
 def _slot_names(value):
-    """An edge label per operand naming its place where the order matters, else None each."""
-    count, op = len(value._prev), value._op
-    if count < 2 or op in COMMUTATIVE:
+    """An edge label per operand naming its place where the order matters (the op's edge labels), else None each."""
+    count, operation = len(value._operands), value._operation
+    if count < 2:
         return [None] * count
-    if op == 'dot':  # operands w0, x0, w1, x1, ..., then the bias if their number is odd
-        return [f"{'wx'[i % 2]}{i // 2}" for i in range(count - count % 2)] + ['b'] * (count % 2)
-    return SLOT_NAMES.get(op, [str(i) for i in range(count)])
+    if isinstance(operation, ops.Op) and operation.library:
+        return operation.operand_labels(count)
+    return [str(i) for i in range(count)]  # an op of the user's: operands by position
 
 
 def _number_nodes(root):
@@ -132,7 +129,7 @@ def _number_nodes(root):
     ids = {root: 'n0'}
     queue = [root]
     for value in queue:  # the list grows while it is walked
-        for operand in value._prev:
+        for operand in value._operands:
             if operand not in ids:
                 ids[operand] = f'n{len(ids)}'
                 queue.append(operand)
