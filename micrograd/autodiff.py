@@ -14,7 +14,7 @@ import threading
 from micrograd import grad_mode, ieee, ops
 from micrograd.engine import Value, _UserBackward
 
-__all__ = ['backward', 'grad']
+__all__ = ['backward', 'grad', 'backward_steps']
 
 # Passes use scratch slots on the nodes: two threads must not walk a shared graph at once,
 # and a pass must not start inside another one in the same thread.
@@ -67,6 +67,25 @@ def grad(output, inputs, gradient=1.0, create_graph=False):
     return [_result(found.get(x, 0.0), create_graph) for x in inputs]
 
 
+def backward_steps(output, gradient=1.0):
+    """The backward pass as it happens: [(node, d output/d node * gradient, what it sends each operand)], in order.
+
+    The pass is backward()'s own (same order, same rules, same floats), but
+    `.grad` is untouched: each step's list holds the gradient the node passes
+    to each of its `_operands`, the contributions that add up to their totals.
+    """
+    steps = []
+
+    def record(node, upstream):
+        steps.append((node, upstream))
+
+    def sent(node, upstream, gradients):
+        steps[-1] = (node, upstream, list(gradients))
+
+    _propagate(_check_value(output, "the output"), _seed(gradient, False), False, record, on_send=sent)
+    return [step if len(step) == 3 else (*step, []) for step in steps]
+
+
 def _check_value(x, what):
     if not isinstance(x, Value):
         raise TypeError(f"{what} must be a Value, got {type(x).__name__}")
@@ -96,11 +115,12 @@ def _differentiating():
         yield
 
 
-def _propagate(root, seed, create_graph, visit, careful_visit=None):
+def _propagate(root, seed, create_graph, visit, careful_visit=None, on_send=None):
     """Call visit(node, its total upstream gradient) for each node, parents before children.
 
     careful_visit, if given, replaces visit where a user's rule could fail half
-    way; a failure leaves every node's scratch slots clean.
+    way; on_send(node, upstream, gradients), if given, sees what each node
+    passes to its operands. A failure leaves every node's scratch slots clean.
     """
     if getattr(_in_pass, 'active', False):
         raise RuntimeError("backward() and grad() cannot run inside a derivative rule: "
@@ -119,7 +139,10 @@ def _propagate(root, seed, create_graph, visit, careful_visit=None):
                 visit(node, upstream)
                 if not node._operands:
                     continue
-                for child, gradient in zip(node._operands, operand_gradients(node, upstream, create_graph)):
+                gradients = operand_gradients(node, upstream, create_graph)
+                if on_send is not None:
+                    on_send(node, upstream, gradients)
+                for child, gradient in zip(node._operands, gradients):
                     previous = child._acc
                     child._acc = gradient if previous is None else previous + gradient
                     pending = child._pending - 1
