@@ -341,6 +341,15 @@ def test_to_torch_refuses_a_parameter_that_is_not_a_value():
         to_torch(neuron)
 
 
+def test_to_torch_refuses_an_activation_it_has_no_module_for():
+    layer = nn.Layer(2, 2)
+    for neuron in layer.neurons:
+        neuron.activation = 'swish'
+    with pytest.raises(ValueError, match=r"Layer.neurons\[0\] has the activation 'swish', which to_torch cannot "
+                                         r"convert; it converts \['linear', 'relu', 'sigmoid', 'tanh'\]"):
+        to_torch(layer)
+
+
 def test_to_torch_wants_a_micrograd_model():
     with pytest.raises(TypeError, match=r"to_torch expects a micrograd.nn MLP, Layer or Neuron, got Sequential"):
         to_torch(torch.nn.Sequential(torch.nn.Linear(2, 1)))

@@ -132,9 +132,9 @@ def _check_neuron(neuron, path):
         raise ValueError(  # noqa: TRY004 - a wrong part inside a model, as for MLP.layers
             f"{path} is a {type(neuron).__name__} ({_short(neuron)}), not an nn.Neuron")
     _check_forward(neuron, nn.Neuron, path)
-    if neuron.activation not in nn.ACTIVATIONS:
-        raise ValueError(f"{path} has the unknown activation {neuron.activation!r:.60}, "
-                         f"expected one of {sorted(nn.ACTIVATIONS)}")
+    if neuron.activation != 'linear' and neuron.activation not in ACTIVATION_MODULES:
+        raise ValueError(f"{path} has the activation {neuron.activation!r:.60}, which to_torch cannot convert; "
+                         f"it converts {sorted(['linear', *ACTIVATION_MODULES])}")
 
 
 def _check_forward(module, base, where):
