@@ -235,6 +235,12 @@ class LeakyLinear(torch.nn.Linear):
         return torch.nn.functional.leaky_relu(super().forward(x))
 
 
+def _reshaped():
+    linear = torch.nn.Linear(2, 3)
+    linear.weight = torch.nn.Parameter(torch.zeros(3, 4))
+    return torch.nn.Sequential(linear)
+
+
 def _shared():
     linear = torch.nn.Linear(2, 2)
     return torch.nn.Sequential(linear, torch.nn.ReLU(), linear)
@@ -259,6 +265,7 @@ def _shared():
      r"module 2 .*takes 4 inputs but the Linear before it gives 3"),
     (lambda: torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 3), torch.nn.Linear(3, 1)),
      r"module 2 .*hidden layer 1 'linear', but hidden layer 0 is 'relu' \(module 1 \(ReLU\(\)\)\)"),
+    (_reshaped, r"module 0 .*its weight has shape \(3, 4\) and its bias \(3,\), but a Linear\(2, 3\) needs \(3, 2\)"),
     (_shared, r"module 2 .*the same Linear as an earlier module \(shared weights\)"),
     (lambda: torch.nn.Sequential(LeakyLinear(2, 1)), r"module 0 \(LeakyLinear\(in_features=2"),
     (lambda: torch.nn.Sequential(torch.nn.Linear(2, 1, device='meta')), r"module 0 .*meta device"),

@@ -203,6 +203,11 @@ def _check_linear(linear, where, linears):
         problem = f"it takes {linear.in_features} inputs but the Linear before it gives {linears[-1].out_features}"
     elif min(linear.in_features, linear.out_features) < 1:
         problem = "it has no inputs or no outputs"
+    elif linear.weight.shape != (linear.out_features, linear.in_features) or \
+            linear.bias.shape != (linear.out_features,):
+        problem = (f"its weight has shape {tuple(linear.weight.shape)} and its bias {tuple(linear.bias.shape)}, "
+                   f"but a Linear({linear.in_features}, {linear.out_features}) needs "
+                   f"({linear.out_features}, {linear.in_features}) and ({linear.out_features},)")
     elif linear.weight.is_meta or linear.bias.is_meta:
         problem = "its parameters are on the meta device and hold no numbers"
     elif not (linear.weight.is_floating_point() and linear.bias.is_floating_point()):
