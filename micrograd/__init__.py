@@ -6,6 +6,7 @@ are imported on first use.
 """
 
 import importlib
+import pkgutil
 
 from micrograd.autodiff import grad
 from micrograd.engine import Value, define_op, dot, sum  # noqa: F401, A004 - micrograd.sum, kept out of __all__ (never star-imported over the builtin)
@@ -19,7 +20,6 @@ __version__ = "1.0.0"
 _LAZY = {
     "draw_dot": "micrograd.viz",
 }
-_SUBMODULES = {"nn", "optim", "losses", "data", "viz", "examples", "expr", "testing", "training", "plots", "cli"}
 
 __all__ = ["Value", "define_op", "dot", "grad", "no_grad", "enable_grad", "is_grad_enabled",
            "gradcheck", "check_grads", "GradcheckError", *_LAZY]
@@ -28,6 +28,6 @@ __all__ = ["Value", "define_op", "dot", "grad", "no_grad", "enable_grad", "is_gr
 def __getattr__(name):
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
-    if name in _SUBMODULES:
-        return importlib.import_module(f"micrograd.{name}")
+    if not name.startswith('_') and name in {module.name for module in pkgutil.iter_modules(__path__)}:
+        return importlib.import_module(f"micrograd.{name}")  # micrograd.nn, micrograd.export, ... on first use
     raise AttributeError(f"module 'micrograd' has no attribute {name!r}")
