@@ -10,7 +10,7 @@ import pkgutil
 
 from micrograd.autodiff import grad
 from micrograd.engine import Value, define_op, dot, sum  # noqa: F401, A004 - micrograd.sum, kept out of __all__ (never star-imported over the builtin)
-from micrograd.grad_mode import enable_grad, is_grad_enabled, no_grad
+from micrograd.grad_mode import enable_grad, is_grad_enabled, micrograd_style, no_grad
 # Eager (standard library only): importing the submodule micrograd.gradcheck would
 # otherwise replace the lazily bound function `micrograd.gradcheck` with the module.
 from micrograd.gradcheck import GradcheckError, check_grads, gradcheck
@@ -21,7 +21,7 @@ _LAZY = {
     "draw_dot": "micrograd.viz",
 }
 
-__all__ = ["Value", "define_op", "dot", "grad", "no_grad", "enable_grad", "is_grad_enabled",
+__all__ = ["Value", "define_op", "dot", "grad", "no_grad", "enable_grad", "is_grad_enabled", "micrograd_style",
            "gradcheck", "check_grads", "GradcheckError", *_LAZY]
 
 

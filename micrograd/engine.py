@@ -90,9 +90,13 @@ class Value:
         return _binary(ops.ADD, other, self)
 
     def __sub__(self, other):
+        if _mode.micrograd_shapes:
+            return self + (-other)
         return _binary(ops.SUB, self, other)
 
     def __rsub__(self, other):
+        if _mode.micrograd_shapes:
+            return other + (-self)
         return _binary(ops.SUB, other, self)
 
     def __mul__(self, other):
@@ -102,9 +106,13 @@ class Value:
         return _binary(ops.MUL, other, self)
 
     def __truediv__(self, other):
+        if _mode.micrograd_shapes:
+            return self * other ** -1
         return _binary(ops.DIV, self, other)
 
     def __rtruediv__(self, other):
+        if _mode.micrograd_shapes:
+            return other * self ** -1
         return _binary(ops.DIV, other, self)
 
     def __pow__(self, other):
@@ -119,6 +127,8 @@ class Value:
         return _binary(ops.POW, other, self)
 
     def __neg__(self):
+        if _mode.micrograd_shapes:
+            return self * -1
         return _apply(ops.NEG, (self,))
 
     def __pos__(self):

@@ -1,14 +1,15 @@
-"""Whether operations record the graph: on by default, off inside `no_grad()`, per thread."""
-
-__all__ = ['no_grad', 'enable_grad', 'is_grad_enabled']
+"""How operations record the graph, per thread: whether at all (`no_grad()`), and in which shape (`micrograd_style()`)."""
 
 import functools
 import inspect
 import threading
 
+__all__ = ['no_grad', 'enable_grad', 'is_grad_enabled', 'micrograd_style']
+
 
 class _GradMode(threading.local):
     enabled = True
+    micrograd_shapes = False  # record -, /, neg and neurons as micrograd 0.1.0 does (see micrograd_style)
 
 
 state = _GradMode()
@@ -20,9 +21,10 @@ def is_grad_enabled():
 
 
 class _SetGradMode:
-    """Context manager and decorator (with or without parentheses) that sets recording for the current thread."""
+    """Context manager and decorator (with or without parentheses) that sets `state.<setting>` for the current thread."""
 
-    enabled = None
+    setting = 'enabled'
+    value = None
 
     def __new__(cls, function=None):
         if function is None:
@@ -30,12 +32,12 @@ class _SetGradMode:
         return cls()(function)  # used bare, as @no_grad
 
     def __enter__(self):
-        self._previous = state.enabled
-        state.enabled = self.enabled
+        self._previous = getattr(state, self.setting)
+        setattr(state, self.setting, self.value)
         return self
 
     def __exit__(self, *exc_info):
-        state.enabled = self._previous
+        setattr(state, self.setting, self._previous)
         return False
 
     def __call__(self, function):
@@ -70,10 +72,23 @@ class no_grad(_SetGradMode):
     functions, and affects only the thread that entered it, like `torch.no_grad`.
     """
 
-    enabled = False
+    value = False
 
 
 class enable_grad(_SetGradMode):
     """Record again inside a `no_grad()` block (like `torch.enable_grad`)."""
 
-    enabled = True
+    value = True
+
+
+class micrograd_style(_SetGradMode):
+    """Record graphs in micrograd 0.1.0's shape, to match a lecture's pictures node for node.
+
+    Inside it `-a` is `a * -1`, `a - b` is `a + (-b)`, `a / b` is `a * b**-1`,
+    and a Neuron is its `*` and `+` nodes instead of one `dot` node. The
+    numbers are the same up to rounding; graphs are larger and slower, which
+    is why the default is the fused shape. Nests like no_grad, per thread.
+    """
+
+    setting = 'micrograd_shapes'
+    value = True
