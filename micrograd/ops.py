@@ -49,6 +49,7 @@ class Op:
     method: str = ''  # the Value method that applies it ('' for none; defaults to name for unary ops)
     param: Optional[float] = None  # the constant of a parametrised op (the c of x ** c)
     library: bool = True  # False for the user's define_op ops
+    monotone: bool = False  # a unary op increasing or decreasing on its domain (interval bounds for micrograd.testing)
     n_ary: Optional[Callable[[int], Tuple[Tuple[str, ...], str, Tuple[str, ...]]]] = None
 
     def describe(self, count):
@@ -295,24 +296,24 @@ POW = _library('pow', '**', 2, _power, lambda g, out, a, b: (g * _power_slope(a,
 EXP = _library('exp', 'exp', 1, math.exp, lambda g, out, a: (g * out,), 'exp(a)', ('exp(a)',),
                singular=_overflow_to_inf(math.exp),
                array_forward=lambda xp, a: xp.exp(a), array_derivative=lambda xp, g, out, a: (g * out,),
-               torch_name='exp')
+               monotone=True, torch_name='exp')
 LOG = _library('log', 'log', 1, math.log, lambda g, out, a: (_divide(g, a),), 'log(a)', ('1 / a',),
                domain="log is defined for positive numbers only", singular=_ieee_log,
                array_forward=lambda xp, a: xp.log(a), array_derivative=lambda xp, g, out, a: (g / a,),
-               torch_name='log')
+               monotone=True, torch_name='log')
 SQRT = _library('sqrt', 'sqrt', 1, math.sqrt, lambda g, out, a: (_divide(g, 2 * out),), 'sqrt(a)',
                 ('1 / (2 sqrt(a))',), domain="sqrt is defined for numbers >= 0 only",
                 singular=lambda a: math.nan if a < 0 else math.sqrt(a),
                 array_forward=lambda xp, a: xp.sqrt(a), array_derivative=lambda xp, g, out, a: (g / (2 * out),),
-                torch_name='sqrt')
+                monotone=True, torch_name='sqrt')
 TANH = _library('tanh', 'tanh', 1, math.tanh, lambda g, out, a: (g * ((1 - out) * (1 + out)),),  # exact near ±1
                 'tanh(a)', ('1 - tanh(a)^2',),
                 array_forward=lambda xp, a: xp.tanh(a),
-                array_derivative=lambda xp, g, out, a: (g * ((1 - out) * (1 + out)),), torch_name='tanh')
+                array_derivative=lambda xp, g, out, a: (g * ((1 - out) * (1 + out)),), monotone=True, torch_name='tanh')
 SIGMOID = _library('sigmoid', 'sigmoid', 1, _sigmoid, lambda g, out, a: (g * out * (1 - out),), 'sigmoid(a)',
                    ('sigmoid(a) (1 - sigmoid(a))',),
                    array_forward=lambda xp, a: xp.sigmoid(a),
-                   array_derivative=lambda xp, g, out, a: (g * out * (1 - out),), torch_name='sigmoid')
+                   array_derivative=lambda xp, g, out, a: (g * out * (1 - out),), monotone=True, torch_name='sigmoid')
 SIN = _library('sin', 'sin', 1, math.sin, lambda g, out, a: (g * _cos(a),), 'sin(a)', ('cos(a)',),
                domain="sin is defined for finite numbers only", singular=lambda a: math.nan,
                array_forward=lambda xp, a: xp.sin(a), array_derivative=lambda xp, g, out, a: (g * xp.cos(a),),
@@ -327,13 +328,13 @@ ABS = _library('abs', 'abs', 1, abs, lambda g, out, a: (g * _sign(a),), 'abs(a)'
 RELU = _library('relu', 'ReLU', 1, _relu, lambda g, out, a: (0.0 if a <= 0 else g,),  # nan passes g, as PyTorch
                 'relu(a)', ('1 if a > 0 else 0',),
                 array_forward=lambda xp, a: xp.where(a < 0, 0.0, a),
-                array_derivative=lambda xp, g, out, a: (xp.where(a <= 0, 0.0, g),), torch_name='relu')
+                array_derivative=lambda xp, g, out, a: (xp.where(a <= 0, 0.0, g),), monotone=True, torch_name='relu')
 # log1p(a) = log(1 + a), exact for tiny a where log(1 + a) would first round 1 + a (for binary cross-entropy).
 LOG1P = _library('log1p', 'log1p', 1, math.log1p, lambda g, out, a: (_divide(g, 1 + a),), 'log1p(a)',
                  ('1 / (1 + a)',), domain="log1p is defined for numbers > -1 only",
                  singular=lambda a: -math.inf if a == -1 else math.nan if a < -1 else math.log1p(a),
                  array_forward=lambda xp, a: xp.log1p(a), array_derivative=lambda xp, g, out, a: (g / (1 + a),),
-                 torch_name='log1p')
+                 monotone=True, torch_name='log1p')
 # n-ary nodes: engine.dot() and engine.sum() add up their operands' data themselves.
 DOT = _library('dot', 'dot', None, None, _dot_derivative, 'w0*x0 + w1*x1 + ... + b', (),
                edge_labels=(), n_ary=_describe_dot)

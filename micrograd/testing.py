@@ -224,8 +224,10 @@ def _applier(op):
 
 # op: how to apply it to operand objects; 'const' is a plain number node.
 _APPLY = {key: _applier(op) for key, op in _LIBRARY.items()}
-# Operand positions whose value must stay off 0 (a singularity or the edge of the domain there).
-_DOMAIN_OPERANDS = {'/': (1,), '**': (0,), 'log': (0,), 'sqrt': (0,), 'log1p': (0,)}
+# Operand positions whose value must stay off 0 (a singularity or the edge of the domain there):
+# the denominator, the base of a power, the operand of a monotone function with a domain (log, sqrt, ...).
+_DOMAIN_OPERANDS = {'/': (1,), '**': (0,),
+                    **{key: (0,) for key, op in _LIBRARY.items() if op.arity == 1 and op.monotone and op.domain}}
 
 
 def _run_step(step, nodes, backend):
@@ -376,26 +378,12 @@ class _Range:
             return -self
         return _Range(0.0, max(-self.lo, self.hi))
 
-    def exp(self):
-        return self.monotone(math.exp)
-
-    def log(self):
-        return self.positive().monotone(math.log)
-
-    def sqrt(self):
-        return self.positive().monotone(math.sqrt)
-
-    def log1p(self):
-        return self.positive().monotone(math.log1p)
-
-    def tanh(self):
-        return self.monotone(math.tanh)
-
-    def sigmoid(self):
-        return self.monotone(lambda x: 0.5 + 0.5 * math.tanh(0.5 * x))
-
-    def relu(self):
-        return self.monotone(lambda x: max(x, 0.0))
+    def __getattr__(self, name):
+        """A monotone unary op of the registry (exp, tanh, log, ...): the hull of its ends; off its domain, unsafe."""
+        op = _LIBRARY.get(name)
+        if op is None or not op.monotone:
+            raise AttributeError(name)
+        return lambda: (self.positive() if op.domain else self).monotone(op.forward)
 
     def sin(self):
         return _Range(-1.0, 1.0)
