@@ -11,9 +11,8 @@ operand`, given the upstream gradient g and the result out. It gets floats in
 `backward()` and Values under `grad(..., create_graph=True)`, so it is written
 with arithmetic, comparisons and the `either` functions below, never with the
 math module directly. An array form gets `xp` first: a namespace with numpy's
-names (exp, log, log1p, sqrt, tanh, sin, cos, abs, sign, where, power,
-sigmoid) that the compiler backs with numpy or torch, so this module imports
-neither.
+function names (xp.exp, xp.where, xp.power, ...) plus xp.sigmoid, which the
+compiler backs with numpy or torch, so this module imports neither.
 """
 
 import functools
