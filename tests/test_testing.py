@@ -146,11 +146,15 @@ def test_every_node_stays_finite_in_domain_and_bounded_over_the_box(expr, data):
 def test_shared_sub_expressions_are_named_once_and_the_simplest_one_is_found():
     shared = find(expressions(), lambda expr: "t1 =" in expr.source,
                   settings=settings(database=None, derandomize=True))  # find() shrinks deterministically
-    assert shared.source == "t1 = x1 + x1; t1 + t1"
+    # Two operations, the shared one named once: 't1 = x1 + x1; t1 + t1' or 't1 = -x1; t1 + t1'.
+    assert re.fullmatch(r"t1 = [^;]*x\d[^;]*; t1 \+ t1", shared.source) and len(shared.steps) == 2, shared.source
     x = Value(1.5)
     out = shared(0.0, x)
     out.backward()
-    assert out.data == 6.0 and x.grad == 4.0  # 4 * x1, d/dx1 = 4
+    assert out.data == read_back(shared.source, [0.0, 1.5])
+    h = 1e-6
+    central = (read_back(shared.source, [0.0, 1.5 + h]) - read_back(shared.source, [0.0, 1.5 - h])) / (2 * h)
+    assert x.grad == pytest.approx(central, rel=1e-6)
 
 
 def test_an_op_is_found_in_its_simplest_expression():
