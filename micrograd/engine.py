@@ -164,6 +164,9 @@ class Value:
     def sin(self):
         return _apply(ops.SIN, (self,))
 
+    def atan(self):
+        return _apply(ops.ATAN, (self,))
+
     def cos(self):
         return _apply(ops.COS, (self,))
 

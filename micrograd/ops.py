@@ -334,6 +334,9 @@ LOG1P = _library('log1p', 'log1p', 1, math.log1p, lambda g, out, a: (_divide(g, 
                  singular=lambda a: -math.inf if a == -1 else math.nan if a < -1 else math.log1p(a),
                  array_forward=lambda xp, a: xp.log1p(a), array_derivative=lambda xp, g, out, a: (g / (1 + a),),
                  monotone=True, torch_name='log1p')
+ATAN = _library('atan', 'atan', 1, math.atan, lambda g, out, a: (_divide(g, 1 + a * a),), 'atan(a)', ('1 / (1 + a^2)',),
+                monotone=True, array_forward=lambda xp, a: xp.arctan(a),
+                array_derivative=lambda xp, g, out, a: (g / (1 + a * a),), torch_name='atan')
 # n-ary nodes: engine.dot() and engine.sum() add up their operands' data themselves.
 DOT = _library('dot', 'dot', None, None, _dot_derivative, 'w0*x0 + w1*x1 + ... + b', (),
                edge_labels=(), n_ary=_describe_dot)

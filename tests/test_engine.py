@@ -54,6 +54,7 @@ UNARY = {
     'sin': (Value.sin, torch.sin, floats(-20, 20)),
     'cos': (Value.cos, torch.cos, floats(-20, 20)),
     'log1p': (Value.log1p, torch.log1p, floats(-0.999, 1e6)),
+    'atan': (Value.atan, torch.atan, floats(-1e3, 1e3)),
     'square': (lambda x: x ** 2, lambda x: x ** 2, floats(-10, 10)),
     'cube': (lambda x: x ** 3, lambda x: x ** 3, floats(-10, 10)),
     'reciprocal': (lambda x: x ** -1, lambda x: x ** -1, floats(0.01, 10)),
