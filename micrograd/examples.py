@@ -1,5 +1,6 @@
 """Small graphs to look at: the consumption-tax graphs of "Deep Learning from Scratch"
-chapter 5 (buy_apple.py, buy_apple_orange.py) and micrograd's single tanh neuron.
+chapter 5 (buy_apple.py, buy_apple_orange.py), micrograd's single tanh neuron and
+the 2-2-2 network of Matt Mazur's "A Step by Step Backpropagation Example".
 
 Each function returns an `Example`: the output Value as `.root` and every
 labelled Value by its label (`ex['apple'].grad`). By default the graph has
@@ -10,6 +11,8 @@ been run forward and backward; `backward=False` gives the forward pass only
 from collections.abc import Mapping
 
 from micrograd.engine import Value
+
+__all__ = ['GRAPHS', 'MAZUR_START', 'MAZUR_WEIGHTS', 'Example', 'buy_apple', 'buy_apple_orange', 'mazur', 'neuron']
 
 
 class Example(Mapping):
@@ -69,6 +72,51 @@ def neuron(backward=True):
                     x1w1x2w2=x1w1x2w2, n=n, o=o)
 
 
+# The numbers Mazur's post starts from: inputs, weights, the two shared biases, targets.
+MAZUR_START = {'i1': 0.05, 'i2': 0.10,
+               'w1': 0.15, 'w2': 0.20, 'w3': 0.25, 'w4': 0.30, 'w5': 0.40, 'w6': 0.45, 'w7': 0.50, 'w8': 0.55,
+               'b1': 0.35, 'b2': 0.60, 'target_o1': 0.01, 'target_o2': 0.99}
+# The parameters the post trains (it updates the weights and leaves b1 and b2 as they are).
+MAZUR_WEIGHTS = ('w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'w7', 'w8')
+
+
+def mazur(backward=True, **start):
+    """Mazur's 2-2-2 logistic network on one sample, with E_total = sum 1/2 (target - out)**2 as root.
+
+    Built from * + sigmoid ** so that a drawing shows the post's neurons:
+    net_h1 = w1*i1 + w2*i2 + b1 and net_h2 = w3*i1 + w4*i2 + b1 (one bias for the
+    layer, as in the post), net_o1 = w5*out_h1 + w6*out_h2 + b2, net_o2 = w7*out_h1
+    + w8*out_h2 + b2, out_x = sigmoid(net_x), E_o = 1/2 (target_o - out_o)**2.
+    Each product is labelled too ('w1*i1'). The post's numbers: E_total 0.298371109,
+    d E_total/d w5 = 0.082167041, d E_total/d w1 = 0.000438568.
+    Keyword arguments named as in MAZUR_START replace its starting numbers, so
+    `mazur(**new_weights)` is the network after an update.
+    """
+    unknown = sorted(set(start) - set(MAZUR_START))
+    if unknown:
+        raise TypeError(f"mazur() got unexpected keyword argument(s) {', '.join(unknown)}; "
+                        f"its numbers are named {', '.join(MAZUR_START)}")
+    v = {name: Value(number) for name, number in {**MAZUR_START, **start}.items()}
+    _logistic_neuron(v, 'h1', ('w1', 'w2'), ('i1', 'i2'), 'b1')
+    _logistic_neuron(v, 'h2', ('w3', 'w4'), ('i1', 'i2'), 'b1')
+    _logistic_neuron(v, 'o1', ('w5', 'w6'), ('out_h1', 'out_h2'), 'b2')
+    _logistic_neuron(v, 'o2', ('w7', 'w8'), ('out_h1', 'out_h2'), 'b2')
+    for o in ('o1', 'o2'):
+        v[f'E_{o}'] = 0.5 * (v[f'target_{o}'] - v[f'out_{o}']) ** 2
+    v['E_total'] = v['E_o1'] + v['E_o2']
+    return _example(v['E_total'], backward, **v)
+
+
+def _logistic_neuron(v, name, weights, inputs, bias):
+    """Add 'w*x' for each weight and input, 'net_<name>' = their sum + bias and 'out_<name>' = sigmoid(net) to v."""
+    products = []
+    for w, x in zip(weights, inputs):
+        products.append(v[w] * v[x])
+        v[f'{w}*{x}'] = products[-1]
+    v[f'net_{name}'] = products[0] + products[1] + v[bias]
+    v[f'out_{name}'] = v[f'net_{name}'].sigmoid()
+
+
 def _example(root, backward, **values):
     """Label each Value with its keyword name, then run backward from root if asked."""
     for label, value in values.items():
@@ -79,4 +127,4 @@ def _example(root, backward, **values):
 
 
 # Graph names on the command line -> the function that builds them.
-GRAPHS = {'apple': buy_apple, 'apple-orange': buy_apple_orange, 'neuron': neuron}
+GRAPHS = {'apple': buy_apple, 'apple-orange': buy_apple_orange, 'neuron': neuron, 'mazur': mazur}
