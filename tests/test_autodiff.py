@@ -6,6 +6,7 @@ import threading
 
 import pytest
 import torch
+from oracles import f64
 
 import micrograd
 from micrograd import Value
@@ -160,7 +161,7 @@ def tanh_derivatives(x, order):
 def test_sixth_derivative_of_tanh_matches_the_closed_form_and_torch():
     x = Value(0.4)
     derivative = x.tanh()
-    t = torch.tensor(0.4, dtype=torch.float64, requires_grad=True)
+    t = f64(0.4, grad=True)
     t_derivative = torch.tanh(t)
     for order in range(1, 7):
         (derivative,) = micrograd.grad(derivative, [x], create_graph=True)
@@ -178,8 +179,8 @@ def test_mixed_partials_match_torch():
     dx, dy = micrograd.grad(out, [x, y], create_graph=True)
     dxx, dxy = micrograd.grad(dx, [x, y])
     dyx, dyy = micrograd.grad(dy, [x, y])
-    tx = torch.tensor(0.7, dtype=torch.float64, requires_grad=True)
-    ty = torch.tensor(1.3, dtype=torch.float64, requires_grad=True)
+    tx = f64(0.7, grad=True)
+    ty = f64(1.3, grad=True)
     tout = f(tx, ty, torch.sin, torch.exp)
     tdx, tdy = torch.autograd.grad(tout, (tx, ty), create_graph=True)
     expected = [torch.autograd.grad(d, (tx, ty), retain_graph=True) for d in (tdx, tdy)]
@@ -200,7 +201,7 @@ def test_third_order_through_every_smooth_op_matches_torch():
     ]
     for mg_op, torch_op in ops:
         x = Value(1.3)
-        t = torch.tensor(1.3, dtype=torch.float64, requires_grad=True)
+        t = f64(1.3, grad=True)
         derivative, t_derivative = mg_op(x), torch_op(t)
         for _ in range(3):
             (derivative,) = micrograd.grad(derivative, [x], create_graph=True)

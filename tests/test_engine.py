@@ -6,6 +6,7 @@ import operator
 import numpy as np
 import pytest
 import torch
+from oracles import f64, value_and_grads
 from hypothesis import given, strategies as st
 
 import micrograd
@@ -14,13 +15,6 @@ from micrograd import Value, ops
 
 def floats(low, high):
     return st.floats(low, high, allow_nan=False, allow_infinity=False, allow_subnormal=False)
-
-
-def torch_value_and_grads(function, *xs):
-    leaves = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs]
-    out = function(*leaves)
-    out.backward()
-    return out.item(), [leaf.grad.item() if leaf.grad is not None else 0.0 for leaf in leaves]
 
 
 def micrograd_value_and_grads(function, *xs):
@@ -36,7 +30,7 @@ def assert_close(actual, expected, rel=1e-12, abs=0.0):  # noqa: A002 - pytest.a
 
 def assert_matches_torch(mg_function, torch_function, *xs, rel=1e-12):
     data, grads = micrograd_value_and_grads(mg_function, *xs)
-    expected_data, expected_grads = torch_value_and_grads(torch_function, *xs)
+    expected_data, expected_grads = value_and_grads(torch_function, *xs)
     assert_close(data, expected_data, rel=rel)
     assert_close(grads, expected_grads, rel=rel)
 
@@ -95,7 +89,7 @@ def test_binary_ops_match_torch_with_values_and_numbers_on_either_side(name, dat
     right_const.backward()
     left_const = function(a, Value(b))
     left_const.backward()
-    _, (grad_a, grad_b) = torch_value_and_grads(function, a, b)
+    _, (grad_a, grad_b) = value_and_grads(function, a, b)
     assert_close(right_const.data, function(a, b))
     assert_close(left_const.data, function(a, b))
     assert_close(right_const._operands[0].grad, grad_a)
@@ -107,17 +101,17 @@ def test_negative_base_to_an_integer_power_matches_torch(a, b):
     x = Value(a)
     y = x ** b
     y.backward()
-    t = torch.tensor(a, dtype=torch.float64, requires_grad=True)
+    t = f64(a, grad=True)
     (t ** b).backward()
-    assert_close(y.data, (torch.tensor(a, dtype=torch.float64) ** b).item())
+    assert_close(y.data, (f64(a) ** b).item())
     assert_close(x.grad, t.grad.item())
 
 
 def test_value_exponent_of_a_negative_base_has_nan_exponent_gradient_like_torch():
     base, exponent = Value(-2.0), Value(3.0)
     (base ** exponent).backward()
-    tb = torch.tensor(-2.0, dtype=torch.float64, requires_grad=True)
-    te = torch.tensor(3.0, dtype=torch.float64, requires_grad=True)
+    tb = f64(-2.0, grad=True)
+    te = f64(3.0, grad=True)
     (tb ** te).backward()
     assert base.grad == tb.grad.item() == 12.0
     assert math.isnan(exponent.grad) and math.isnan(te.grad.item())
@@ -136,9 +130,9 @@ def test_dot_matches_torch_and_micrographs_summation_order(ws, data, with_bias):
         expected = expected + w * x
     assert out.data == expected
     assert out._op == 'dot' and len(out._operands) == 2 * len(ws) + with_bias
-    tw = torch.tensor(ws, dtype=torch.float64, requires_grad=True)
-    tx = torch.tensor(xs, dtype=torch.float64, requires_grad=True)
-    tb = torch.tensor(bias, dtype=torch.float64, requires_grad=True)
+    tw = f64(ws, grad=True)
+    tx = f64(xs, grad=True)
+    tb = f64(bias, grad=True)
     ((tw * tx).sum() + (tb if with_bias else 0.0)).backward()
     assert_close([w.grad for w in w_values], tw.grad.tolist())
     assert_close([x.grad for x in x_values], tx.grad.tolist())
@@ -154,7 +148,7 @@ def test_sum_matches_torch_and_adds_left_to_right(xs, scale):
     for x in xs:
         expected = expected + x
     assert total.data == expected and total._op == 'sum' and total._operands == tuple(values)
-    t = torch.tensor(xs, dtype=torch.float64, requires_grad=True)
+    t = f64(xs, grad=True)
     (t.sum() * scale).backward()
     assert [v.grad for v in values] == t.grad.tolist()
     assert factor.grad == expected  # d(total * factor)/d factor = total, summed left to right
@@ -213,7 +207,7 @@ def test_subgradients_at_zero_and_nan_follow_torch():
     (lambda x: x ** 0.5, lambda x: x ** 0.5),           # the same through a constant power
     (lambda x: x ** 0, lambda x: x ** 0),               # PyTorch's 0, not 0 * inf
     (lambda x: x ** 1, lambda x: x ** 1),
-    (lambda x: 0.0 ** x, lambda x: torch.tensor(0.0, dtype=torch.float64) ** x),
+    (lambda x: 0.0 ** x, lambda x: f64(0.0) ** x),
 ])
 def test_derivatives_at_zero_follow_torch(mg_function, torch_function):
     assert_matches_torch(mg_function, torch_function, 0.0)
@@ -232,7 +226,7 @@ def test_second_derivatives_at_singular_points_are_ieee_like_torch(mg_function, 
     v = Value(x)
     (first,) = micrograd.grad(mg_function(v), [v], create_graph=True)
     (second,) = micrograd.grad(first, [v])
-    t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    t = f64(x, grad=True)
     (t_first,) = torch.autograd.grad(torch_function(t), t, create_graph=True)
     (t_second,) = torch.autograd.grad(t_first, t)
     assert_close([first.data, second.data], [t_first.item(), t_second.item()])
@@ -368,7 +362,7 @@ def test_a_defined_op_differentiates_to_second_order_like_torch(x):
     out = softplus(v * 2)
     (first,) = micrograd.grad(out, [v], create_graph=True)
     (second,) = micrograd.grad(first, [v])
-    t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    t = f64(x, grad=True)
     t_out = torch.nn.functional.softplus(t * 2, threshold=1e9)  # no linear cut-off above 20
     (t_first,) = torch.autograd.grad(t_out, t, create_graph=True)
     (t_second,) = torch.autograd.grad(t_first, t)

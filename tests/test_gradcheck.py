@@ -156,10 +156,10 @@ def test_f_failing_next_to_the_point_says_where_and_why():
         gradcheck(Value.sqrt, [1e-7])
 
 
-def test_engine_bug_power_with_exponent_at_zero_has_wrong_higher_derivatives():
+def test_power_with_exponent_at_zero_keeps_its_higher_derivatives():
     # (x*x + 1) ** x = exp(x * log(1 + x*x)) = 1 + x**3 + O(x**5), so its third derivative at 0 is 6.
-    # ops._power_slope returns the constant 0.0 when the exponent is exactly 0 (PyTorch's mask, which
-    # torch applies too), right at order 1 but it drops the exponent's own dependence on x at order 2+.
+    # PyTorch masks d(a**b)/da to 0 where b == 0, which drops the exponent's own dependence on x at
+    # order 2+; ops._power_slope keeps it for a Value exponent, so the third derivative is right.
     x = Value(0.0)
     d1, = micrograd.grad((x * x + 1) ** x, [x], create_graph=True)
     d2, = micrograd.grad(d1, [x], create_graph=True)

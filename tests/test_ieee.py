@@ -4,12 +4,13 @@ import math
 
 import pytest
 import torch
+from oracles import f64
 
 from micrograd import ieee
 
 
 def torch_float(function, *xs):
-    return function(*(torch.tensor(x, dtype=torch.float64) for x in xs)).item()
+    return function(*(f64(x) for x in xs)).item()
 
 
 @pytest.mark.parametrize('x, y', [(1.0, 0.0), (-1.0, 0.0), (1.0, -0.0), (-2.5, -0.0), (0.0, 0.0),

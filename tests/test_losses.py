@@ -4,6 +4,7 @@ import math
 
 import pytest
 import torch
+from oracles import f64
 import torch.nn.functional as F
 
 import micrograd
@@ -22,7 +23,7 @@ def _ours(loss, xs, *args):
 
 
 def _torch(loss, xs, *args):
-    tensor = torch.tensor(xs, dtype=torch.float64, requires_grad=True)
+    tensor = f64(xs, grad=True)
     out = loss(tensor, *args)
     out.backward()
     return out.item(), tensor.grad.tolist()
@@ -35,7 +36,7 @@ def _assert_close(ours, theirs):
 
 def test_mse_matches_torch_and_its_closed_form_gradient():
     ours = _ours(mse, PREDICTIONS, TARGETS)
-    _assert_close(ours, _torch(F.mse_loss, PREDICTIONS, torch.tensor(TARGETS, dtype=torch.float64)))
+    _assert_close(ours, _torch(F.mse_loss, PREDICTIONS, f64(TARGETS)))
     n = len(PREDICTIONS)
     assert ours[1] == pytest.approx([2 * (p - t) / n for p, t in zip(PREDICTIONS, TARGETS)], rel=1e-15)
 
@@ -47,7 +48,7 @@ def test_hinge_is_micrograds_max_margin_loss():
     assert value == pytest.approx(sum(max(0.0, m) for m in margins) / 5, rel=1e-15)
     assert grads == [(-y / 5 if m > 0 else 0.0) for y, m in zip(labels, margins)]
     _assert_close((value, grads), _torch(
-        lambda s: torch.relu(1 - torch.tensor(labels, dtype=torch.float64) * s).mean(), PREDICTIONS))
+        lambda s: torch.relu(1 - f64(labels) * s).mean(), PREDICTIONS))
 
 
 @pytest.mark.parametrize('probabilities, targets', [
@@ -56,7 +57,7 @@ def test_hinge_is_micrograds_max_margin_loss():
 ])
 def test_binary_cross_entropy_matches_torch(probabilities, targets):
     _assert_close(_ours(binary_cross_entropy, probabilities, targets),
-                  _torch(F.binary_cross_entropy, probabilities, torch.tensor(targets, dtype=torch.float64)))
+                  _torch(F.binary_cross_entropy, probabilities, f64(targets)))
 
 
 @pytest.mark.parametrize('probabilities, targets', [
@@ -65,7 +66,7 @@ def test_binary_cross_entropy_matches_torch(probabilities, targets):
 ])
 def test_binary_cross_entropy_is_accurate_for_p_near_0_and_1_like_torchs_log1p(probabilities, targets):
     ours = _ours(binary_cross_entropy, probabilities, targets)
-    theirs = _torch(F.binary_cross_entropy, probabilities, torch.tensor(targets, dtype=torch.float64))
+    theirs = _torch(F.binary_cross_entropy, probabilities, f64(targets))
     assert ours[0] == pytest.approx(theirs[0], rel=1e-13, abs=0)  # relative: the losses can be ~1e-11
     assert ours[1] == pytest.approx(theirs[1], rel=1e-13, abs=0)
 
@@ -76,7 +77,7 @@ def test_binary_cross_entropy_of_a_tiny_probability():
     torch's own backward divides by max(p*(1-p), 1e-12) here, so its gradient (0.1) is not the oracle.
     """
     value, grads = _ours(binary_cross_entropy, [1e-13], [0.0])
-    torch_value, _ = _torch(F.binary_cross_entropy, [1e-13], torch.tensor([0.0], dtype=torch.float64))
+    torch_value, _ = _torch(F.binary_cross_entropy, [1e-13], f64([0.0]))
     assert value == pytest.approx(torch_value, rel=1e-15, abs=0)
     assert value == pytest.approx(1e-13 + 1e-26 / 2, rel=1e-15, abs=0)  # -log(1 - p) = p + p**2/2 + ...
     assert grads == pytest.approx([1 / (1 - 1e-13)], rel=1e-15, abs=0)
@@ -87,7 +88,7 @@ def test_log1p_and_its_derivatives_match_torch():
     log1p = Value.log1p
     (first,) = micrograd.grad(log1p(x), [x], create_graph=True)
     (second,) = micrograd.grad(first, [x])
-    t = torch.tensor(-0.75, dtype=torch.float64, requires_grad=True)
+    t = f64(-0.75, grad=True)
     (t_first,) = torch.autograd.grad(torch.log1p(t), t, create_graph=True)
     (t_second,) = torch.autograd.grad(t_first, t)
     assert log1p(x).data == torch.log1p(t).item()
@@ -99,7 +100,7 @@ def test_log1p_and_its_derivatives_match_torch():
     ([0.0, 1.0], [1.0, 0.0]), ([1e-50, 1.0], [1.0, 1.0]), ([1e-30, 1 - 1e-16], [1.0, 0.5])])
 def test_binary_cross_entropy_clamps_logs_at_minus_100_like_torch(probabilities, targets):
     value, grads = _ours(binary_cross_entropy, probabilities, targets)
-    torch_value, _ = _torch(F.binary_cross_entropy, probabilities, torch.tensor(targets, dtype=torch.float64))
+    torch_value, _ = _torch(F.binary_cross_entropy, probabilities, f64(targets))
     assert math.isfinite(value) and value == pytest.approx(torch_value, rel=1e-14)
     # The gradient is the exact derivative of the clamped expression (a clamped log is a constant);
     # torch's own backward differs only where p*(1-p) < 1e-12, as it divides by max(p*(1-p), 1e-12).
@@ -114,12 +115,12 @@ def test_binary_cross_entropy_clamps_logs_at_minus_100_like_torch(probabilities,
 def test_softmax_matches_torch_and_never_overflows(logits):
     values = [Value(x) for x in logits]
     probabilities = softmax(values)
-    tensor = torch.tensor(logits, dtype=torch.float64, requires_grad=True)
+    tensor = f64(logits, grad=True)
     expected = torch.softmax(tensor, dim=0)
     assert [p.data for p in probabilities] == pytest.approx(expected.tolist(), rel=1e-14, abs=1e-300)
     weights = [0.5, -1.0, 2.0][:len(logits)]
     sum(w * p for w, p in zip(weights, probabilities)).backward()
-    (expected * torch.tensor(weights, dtype=torch.float64)).sum().backward()
+    (expected * f64(weights)).sum().backward()
     assert [v.grad for v in values] == pytest.approx(tensor.grad.tolist(), rel=1e-12, abs=1e-15)
 
 

@@ -11,6 +11,7 @@ import math
 
 import pytest
 import torch
+from oracles import f64
 
 from micrograd import Value
 from micrograd.optim import SGD, Adam
@@ -25,7 +26,7 @@ def _gradients(step):
 
 def _run_both(make_ours, make_torch, steps=6):
     params = [Value(x) for x in START]
-    tensor = torch.tensor(START, dtype=torch.float64, requires_grad=True)
+    tensor = f64(START, grad=True)
     ours, theirs = make_ours(params), make_torch([tensor])
     for step in range(steps):
         grads = _gradients(step)
@@ -33,7 +34,7 @@ def _run_both(make_ours, make_torch, steps=6):
         for p, g in zip(params, grads):
             p.grad += g
         theirs.zero_grad()
-        tensor.grad = torch.tensor(grads, dtype=torch.float64)
+        tensor.grad = f64(grads)
         ours.step()
         theirs.step()
         assert [p.data for p in params] == pytest.approx(tensor.tolist(), rel=1e-12, abs=1e-16), f"step {step}"
@@ -58,11 +59,11 @@ def test_adam_with_eps_0_divides_like_torch_giving_nan_and_inf():
     """A zero gradient gives 0/0 = nan, a gradient whose square underflows m/0 = inf, as in torch."""
     start, grads = [0.5, 0.25, -1.0], [0.0, 1e-200, 0.75]
     params = [Value(x) for x in start]
-    tensor = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    tensor = f64(start, grad=True)
     ours, theirs = Adam(params, lr=0.1, eps=0.0), torch.optim.Adam([tensor], lr=0.1, eps=0.0)
     for p, g in zip(params, grads):
         p.grad = g
-    tensor.grad = torch.tensor(grads, dtype=torch.float64)
+    tensor.grad = f64(grads)
     ours.step()
     theirs.step()
     assert [p.data for p in params] == pytest.approx(tensor.tolist(), rel=1e-12, nan_ok=True)

@@ -11,6 +11,8 @@ import math
 
 import pytest
 import torch
+from oracles import f64
+import oracles
 from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 
@@ -55,16 +57,8 @@ def micrograd_trace(expr, xs):
 
 
 def torch_trace(expr, xs):
-    tensors = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs]
+    tensors = [f64(x, grad=True) for x in xs]
     return tensors, expr.trace(tensors)
-
-
-def torch_grads(output, tensors, **options):
-    """d output / d tensors as tensors (zeros where output does not depend on one)."""
-    if not output.requires_grad:
-        return [torch.zeros((), dtype=torch.float64) for _ in tensors]
-    grads = torch.autograd.grad(output, tensors, allow_unused=True, **options)
-    return [torch.zeros((), dtype=torch.float64) if g is None else g for g in grads]
 
 
 def assert_every_node_matches_torch(expr, xs):
@@ -109,12 +103,12 @@ def test_second_derivatives_match_torch(expr, xs):
                    for op, operands, _ in expr.steps))
     tensors, theirs = torch_trace(expr, xs)
     first = micrograd.grad(ours[expr.output], values, create_graph=True)
-    torch_first = torch_grads(theirs[expr.output], tensors, create_graph=True)
+    torch_first = oracles.grads(theirs[expr.output], tensors, create_graph=True)
     report_coverage(expr, [g.data for g in first])
     for i, (g, tg) in enumerate(zip(first, torch_first)):
         assert_close(g.data, tg.item(), f"{expr} at {xs}: d/dx{i}")
         second = micrograd.grad(g, values)
-        torch_second = torch_grads(tg, tensors, retain_graph=True)
+        torch_second = oracles.grads(tg, tensors, retain_graph=True)
         for j, (h, th) in enumerate(zip(second, torch_second)):
             assert_close(h.data, th.item(), f"{expr} at {xs}: d2/dx{i}dx{j}")
 

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 import torch
+from oracles import f64
 from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
@@ -186,7 +187,7 @@ def test_a_failing_gradient_property_shrinks_to_a_short_readable_expression(monk
 @settings(max_examples=100)
 @given(expressions(n_inputs=2, max_ops=8), inputs(2))
 def test_evaluate_runs_the_same_expression_on_torch_tensors(expr, xs):
-    tensors = [torch.tensor(x, dtype=torch.float64) for x in xs]
+    tensors = [f64(x) for x in xs]
     assert math.isclose(expr.evaluate(tensors).item(), expr(*xs).data, rel_tol=1e-9, abs_tol=1e-9)
 
 
@@ -225,8 +226,8 @@ def test_every_op_can_be_drawn_alone(case):
 def torch_mlp(model, x):
     """The MLP's function in PyTorch float64, rebuilt from its parameters (neuron by neuron: weights, then bias)."""
     activation = {'relu': torch.relu, 'tanh': torch.tanh, 'sigmoid': torch.sigmoid}[model.activation]
-    parameters = [torch.tensor(p.data, dtype=torch.float64, requires_grad=True) for p in model.parameters()]
-    values = [torch.tensor(v, dtype=torch.float64) for v in x]
+    parameters = [f64(p.data, grad=True) for p in model.parameters()]
+    values = [f64(v) for v in x]
     remaining = iter(parameters)
     for k, layer in enumerate(model.layers):
         outputs = []
