@@ -188,6 +188,68 @@ class Value:
         from micrograd.autodiff import backward
         backward(self, gradient)
 
+    # Copies and pickles of a whole graph, built without recursion so that no depth is too deep.
+    def __copy__(self):
+        """A new node with the same data, grad, label and op, on the same operands."""
+        return _copy_node(self, self._operands)
+
+    def __deepcopy__(self, memo):
+        """A copy of the whole graph; nodes already copied in this deepcopy (memo) are shared, as deepcopy does."""
+        for node in _operands_first(self):
+            if id(node) not in memo:
+                memo[id(node)] = _copy_node(node, tuple(memo[id(operand)] for operand in node._operands))
+        return memo[id(self)]
+
+    def __reduce__(self):
+        """Pickle the graph as flat lists: (class, data, grad, label, op, operand positions) per node, operands first.
+
+        A closure set as `_backward` cannot be pickled. Nodes shared with other
+        objects in the same pickle are copied, not shared.
+        """
+        nodes = _operands_first(self)
+        position = {node: i for i, node in enumerate(nodes)}
+        rows = [(type(node), node.data, node.grad, node.label, node._operation, [position[x] for x in node._operands])
+                for node in nodes]
+        return _unpickle_graph, (rows,)
+
+
+def _copy_node(node, operands):
+    out = _new_object(type(node))
+    out.data, out.grad, out.label = node.data, node.grad, node.label
+    out._operation, out._operands = node._operation, operands
+    out._pending, out._acc = 0, None
+    if hasattr(node, '__dict__'):  # a subclass's own attributes
+        out.__dict__.update(node.__dict__)
+    return out
+
+
+def _unpickle_graph(rows):
+    nodes = []
+    for cls, data, grad, label, operation, positions in rows:
+        node = _new_object(cls)
+        node.data, node.grad, node.label, node._operation = data, grad, label, operation
+        node._operands = tuple(nodes[i] for i in positions)
+        node._pending, node._acc = 0, None
+        nodes.append(node)
+    return nodes[-1]
+
+
+def _operands_first(root):
+    """Every node root depends on, each after its operands, root last (no recursion)."""
+    order, done = [], set()
+    stack = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if node in done:
+            continue
+        if expanded:
+            done.add(node)
+            order.append(node)
+            continue
+        stack.append((node, True))
+        stack.extend((operand, False) for operand in node._operands if operand not in done)
+    return order
+
 
 class _UserBackward:
     """A node's `_backward` closure set by the user, with the op name the node shows."""

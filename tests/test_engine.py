@@ -386,3 +386,107 @@ def test_define_op_checks_its_arguments_and_results():
     with pytest.raises(ZeroDivisionError, match=r"inverse\(0\.0\)"):
         inverse(0.0)
     assert inverse(4).data == 0.25
+
+
+def deep_chain(depth):
+    x = Value(0.5, label='x')
+    y = x
+    for _ in range(depth):
+        y = y * 1.0001 + x
+    return x, y
+
+
+def test_deepcopy_and_pickle_of_a_deep_graph_keep_every_node_and_need_no_recursion():
+    import copy
+    import pickle
+    import sys
+    x, y = deep_chain(3 * sys.getrecursionlimit())
+    y.backward()
+    for again in (copy.deepcopy(y), pickle.loads(pickle.dumps(y))):
+        assert again is not y and again.data == y.data and again._op == '+'
+        leaf = again
+        while leaf._operands:
+            leaf = leaf._operands[0]
+        assert leaf.label == 'x' and leaf is not x and leaf.grad == x.grad
+        x_copy = again._operands[1]  # the x of the last `+ x`, the same node as the chain's first leaf
+        assert x_copy is leaf
+        again.backward()  # a working graph: its leaf's gradient doubles like the original's would
+        assert leaf.grad == 2 * x.grad
+
+
+class Named(Value):
+    """A subclass, as users make (it has a __dict__); module level so pickle can name it."""
+
+
+def test_copies_keep_ops_sharing_and_subclasses():
+    import copy
+    import pickle
+    a = Named(2.0, label='a')
+    b = a * a + a ** 2
+    again = pickle.loads(pickle.dumps(b))
+    assert again._operands[0]._op == '*' and again._operands[1]._op == '**2'
+    assert type(again._operands[0]._operands[0]) is Named
+    assert again._operands[0]._operands[0] is again._operands[1]._operands[0]  # a is one node
+    shallow = copy.copy(b)
+    assert shallow is not b and shallow._operands == b._operands and shallow.data == b.data
+    pair = copy.deepcopy([a, b])
+    assert pair[1]._operands[0]._operands[0] is pair[0]  # deepcopy shares what the memo shares
+
+
+@pytest.mark.parametrize('build', [
+    lambda: Value(1e308) * 10, lambda: Value(1e308) + 1e308, lambda: -1e308 - Value(1e308),
+    lambda: Value(1e308) / 1e-10, lambda: Value(1000.0).exp(), lambda: Value(10.0) ** 400,
+    lambda: micrograd.dot([1e308, 1e308], [1.0, 1.0]), lambda: micrograd.sum([1e308, 1e308]),
+])
+def test_finite_operands_never_give_an_infinite_result_silently(build):
+    with pytest.raises(OverflowError, match="too large for a float"):
+        build()
+
+
+def test_infinite_operands_follow_ieee_and_singular_derivatives_are_ieee_like_torch():
+    assert (Value(math.inf) + 1).data == math.inf
+    assert math.isnan((Value(math.inf) - math.inf).data)
+    x = Value(0.0)
+    (slope,) = micrograd.grad(x.sqrt(), [x], create_graph=True)  # 1 / (2 sqrt(0)): torch gives inf too
+    x.sqrt().backward()
+    t = f64(0.0, grad=True)
+    t.sqrt().backward()
+    assert slope.data == x.grad == t.grad.item() == math.inf
+
+
+@pytest.mark.parametrize('returned, message', [
+    (lambda g: g, "must return a list or tuple of gradients"),
+    (lambda g: "1", "must return a list or tuple of gradients"),
+    (lambda g: None, "must return a list or tuple of gradients"),
+    (lambda g: ["1"], "gave str '1' for operand 0"),
+    (lambda g: [None], "gave NoneType None for operand 0"),
+    (lambda g: [Value(g)], "gave Value .* for operand 0; each gradient must be a number"),
+    (lambda g: [True], "gave bool True for operand 0"),
+])
+def test_a_define_op_rule_returning_anything_but_numbers_is_an_error_naming_the_op(returned, message):
+    bad = micrograd.define_op('badly_differentiated', lambda a: 2 * a, lambda g, out, a: returned(g))
+    x = Value(3.0)
+    y = Value(2.0)
+    out = bad(x) * y
+    with pytest.raises((TypeError, ValueError), match=f"op 'badly_differentiated'.*{message}"):
+        out.backward()
+    assert x.grad == y.grad == out.grad == 0.0  # all or nothing: no partial gradients to count twice
+
+
+def test_a_failing_user_rule_leaves_every_gradient_as_it_was_and_a_retry_counts_once():
+    calls = []
+
+    def rule(g, out, a):
+        calls.append(g)
+        if len(calls) == 1:
+            raise RuntimeError("flaky rule")
+        return (3 * g,)
+
+    triple = micrograd.define_op('flaky_triple', lambda a: 3 * a, rule)
+    x = Value(2.0)
+    out = triple(x * x) + x
+    with pytest.raises(RuntimeError, match="flaky rule"):
+        out.backward()
+    assert x.grad == 0.0 and out.grad == 0.0
+    out.backward()
+    assert x.grad == 3 * 2 * 2.0 + 1 and out.grad == 1.0  # d/dx (3x^2 + x) at 2 = 13, counted once
