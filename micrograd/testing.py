@@ -36,10 +36,11 @@ import operator
 import random
 from collections import Counter
 
-from hypothesis import strategies as st
-
 from micrograd import engine
+from micrograd._optional import require
 from micrograd.engine import Value
+
+st = require('hypothesis.strategies', extra='testing')
 
 # Operations an expression draws from, simplest first (Hypothesis shrinks toward the front).
 ALL_OPS = ('+', '*', '-', '/', 'neg', '**', 'exp', 'log', 'sqrt', 'tanh', 'sigmoid', 'sin', 'cos',
