@@ -187,8 +187,9 @@ def clean_venv(dist, tmp_path_factory):
 
 
 def run_isolated(python, code, cwd):
-    """Run code with the venv's python in isolated mode: no PYTHONPATH, no user site, no source tree on sys.path."""
-    return subprocess.run([str(python), '-I', '-c', code], check=False, cwd=cwd, capture_output=True, text=True, timeout=60)
+    """Run code with the venv's python in isolated mode: no PYTHONPATH, user site or source tree on sys.path."""
+    return subprocess.run([str(python), '-I', '-c', code], check=False, cwd=cwd, capture_output=True, text=True,
+                          timeout=60)
 
 
 def test_a_clean_install_has_no_third_party_package_and_runs_the_readme_example(clean_venv, tmp_path):
