@@ -1,4 +1,4 @@
-# `make demo` and `make test` each do all set-up on a fresh machine:
+# `make demo`, `make test` and `make docs` each do all set-up on a fresh machine:
 # a .venv with the project and its dev tools, and Graphviz's `dot` program.
 VENV := .venv
 PYTHON := $(VENV)/bin/python
@@ -12,7 +12,7 @@ define apt_install
 	$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $(1) >/dev/null
 endef
 
-.PHONY: test demo bench graphviz clean
+.PHONY: test demo docs bench graphviz clean
 
 $(INSTALLED): setup.cfg pyproject.toml
 	python3 -m venv $(VENV) || { rm -rf $(VENV); $(call apt_install,python3-venv); python3 -m venv $(VENV); }
@@ -24,14 +24,20 @@ $(INSTALLED): setup.cfg pyproject.toml
 graphviz:
 	@command -v dot >/dev/null 2>&1 || { $(call apt_install,graphviz); }
 
+# The tests include tests/test_docs.py, which runs every code sample of docs/ and builds the site strictly.
 test: $(INSTALLED) graphviz
 	$(PYTHON) -m pytest -n 2 --nbmake tests notebooks $(PYTEST_ARGS)
 
 demo: $(INSTALLED) graphviz
 	$(VENV)/bin/micrograd demo
 
+# The documentation site, into site/ (git-ignored); --strict fails on any broken link or reference.
+# The notebooks run as the site is built, so their pages show current output.
+docs: $(INSTALLED) graphviz
+	NO_MKDOCS_2_WARNING=1 $(PYTHON) -m mkdocs build --strict
+
 bench: $(INSTALLED)
 	$(PYTHON) benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) micrograd-demo .pytest_cache .hypothesis *.egg-info
+	rm -rf $(VENV) micrograd-demo site .pytest_cache .hypothesis *.egg-info

@@ -8,13 +8,14 @@ made. Files are written atomically.
 import numbers
 
 import micrograd
+from micrograd._optional import require
 from micrograd.atomic import write_atomically
 from micrograd.training import argmax
 
 
 def save_loss_curve(history, path):
     """Plot history['loss'] (and history['accuracy'], if present) per epoch into a PNG at path."""
-    from matplotlib.figure import Figure
+    Figure = require('matplotlib.figure', extra='train').Figure
 
     figure = Figure(figsize=(6, 4), layout='tight')
     axes = figure.subplots()
@@ -38,7 +39,7 @@ def save_decision_boundary(model, X, y, path, threshold=0.0, resolution=100):
     outputs predicts the index of the largest. The plane is sampled on a
     resolution x resolution grid (resolution an int >= 2).
     """
-    from matplotlib.figure import Figure
+    Figure = require('matplotlib.figure', extra='train').Figure
 
     if not isinstance(resolution, numbers.Integral) or isinstance(resolution, bool) or resolution < 2:
         raise ValueError(f"resolution must be an int >= 2 (grid points per axis), got {resolution!r:.60}")

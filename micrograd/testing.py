@@ -36,12 +36,12 @@ import operator
 import random
 from collections import Counter
 
-from hypothesis import strategies as st
-
 from micrograd import engine
 from micrograd import ops as registry
+from micrograd._optional import require
 from micrograd.engine import Value
 
+st = require('hypothesis.strategies', extra='testing')
 
 
 def _key(op):

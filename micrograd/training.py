@@ -6,6 +6,7 @@ import random
 
 import micrograd
 from micrograd import data, losses, nn, optim
+from micrograd._optional import require
 from micrograd.nn import _check_size
 from micrograd.optim import _at_least_zero
 
@@ -46,7 +47,7 @@ def fit(model, X, y, loss='hinge', optimizer=None, epochs=100, batch_size=None, 
     before its update, as in micrograd's demo. The graph is recorded even
     inside micrograd.no_grad().
     """
-    from tqdm import tqdm
+    tqdm = require('tqdm', extra='train').tqdm
 
     if loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}, expected one of {sorted(LOSSES)}")

@@ -13,11 +13,12 @@ import unicodedata
 import warnings
 from pathlib import Path
 
-import graphviz
-
 from micrograd import ops
-from micrograd.engine import Value
+from micrograd._optional import require
 from micrograd.atomic import write_atomically
+from micrograd.engine import Value
+
+graphviz = require('graphviz', extra='viz')
 
 RANKDIRS = ('LR', 'TB', 'RL', 'BT')
 FORMATS = ('svg', 'png', 'pdf')
