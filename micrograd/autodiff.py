@@ -160,11 +160,12 @@ def operand_gradients(node, upstream, create_graph):
     """The gradient node passes to each of its operands: its op's derivative rule, on floats or Values."""
     children = node._operands
     operation = node._operation
-    if type(operation) is _UserBackward:
+    try:
+        rule = operation.derivative  # None for a _backward closure
+    except AttributeError:  # a str: an op the engine does not know
+        raise _no_rule(node) from None
+    if rule is None:
         return _closure_gradients(node, upstream, operation.function, create_graph)
-    if type(operation) is str:
-        raise _no_rule(node)
-    rule = operation.derivative
     try:
         if create_graph:
             grads = rule(upstream, node, *children)
@@ -217,8 +218,8 @@ def _no_rule(node):
                       f"micrograd.define_op(name, forward, derivative)")
 
 
-# Ops whose float rules cannot raise, so a pass through them alone needs no all-or-nothing bookkeeping.
-_TRUSTED = frozenset(op for op in ops.all_ops() if op.library)
+# Ops whose float rules cannot raise (and leaves: ''), so a pass through them alone needs no all-or-nothing bookkeeping.
+_TRUSTED = frozenset([''] + [op for op in ops.all_ops() if op.library])
 
 
 def _count_parents(root):
@@ -231,12 +232,9 @@ def _count_parents(root):
     stack = [root]
     while stack:
         node = stack.pop()
-        operands = node._operands
-        if not operands:
-            continue
         if node._operation not in _TRUSTED:
             trusted = _check_rule(node) and trusted
-        for child in operands:
+        for child in node._operands:
             if not child._pending:
                 stack.append(child)
             child._pending += 1
@@ -246,6 +244,8 @@ def _count_parents(root):
 def _check_rule(node):
     """False for a node with a user rule; raises for a node the engine cannot differentiate."""
     operation = node._operation
+    if not node._operands:
+        return True  # a leaf, whatever op name it was given
     if type(operation) is str:
         raise _no_rule(node)
     if type(operation) is not _UserBackward and operation.param is not None:

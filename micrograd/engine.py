@@ -255,6 +255,7 @@ class _UserBackward:
     """A node's `_backward` closure set by the user, with the op name the node shows."""
 
     __slots__ = ('function', 'symbol')
+    derivative = None  # autodiff tells a closure from a registry entry by this
 
     def __init__(self, function, symbol):
         self.function = function
@@ -316,7 +317,6 @@ def as_value(x):
 _new_object = object.__new__
 _mode = grad_mode.state
 _singularities = ieee.singularities
-_LARGEST = 1.7976931348623157e308
 
 
 def _node(data, operands, operation):
@@ -350,7 +350,7 @@ def _binary(op, left, right):
         data = op.forward(a, b)
     except (ArithmeticError, ValueError) as error:
         data = _singular(op, (a, b), error)
-    if not -_LARGEST <= data <= _LARGEST:
+    if data - data:  # inf or nan (x - x is 0.0 for every finite x)
         _check_finite(op, data, (a, b))
     return _node(data, (left, right), op)
 
@@ -362,7 +362,7 @@ def _apply(op, operands):
         result = op.forward(*data)
     except (ArithmeticError, ValueError) as error:
         result = _singular(op, data, error)
-    if not -_LARGEST <= result <= _LARGEST:
+    if result - result:  # inf or nan
         _check_finite(op, result, data)
     return _node(result, operands, op)
 
@@ -493,7 +493,7 @@ def dot(weights, inputs, bias=None):
     for w, x in zip(weights, inputs):  # from the bias, left to right, as micrograd's Neuron adds
         total += w.data * x.data
     operands = tuple(ops.dot_operands(weights, inputs, bias))
-    if not -_LARGEST <= total <= _LARGEST:
+    if total - total:  # inf or nan
         _check_finite(ops.DOT, total, [x.data for x in operands])
     return _node(total, operands, ops.DOT)
 
@@ -504,6 +504,6 @@ def sum(values):  # noqa: A001 - mirrors torch.sum; not exported by `import *`, 
     total = 0.0
     for x in operands:
         total += x.data
-    if not -_LARGEST <= total <= _LARGEST:
+    if total - total:  # inf or nan
         _check_finite(ops.SUM, total, [x.data for x in operands])
     return _node(total, tuple(operands), ops.SUM)

@@ -243,8 +243,11 @@ def dot_parts(operands):
 
 
 def _dot_derivative(g, out, *operands):
-    weights, inputs, bias = dot_parts(operands)
-    grads = dot_operands([g * x for x in inputs], [g * w for w in weights], None if bias is None else g)
+    """d/dw_i = g x_i, d/dx_i = g w_i, d/db = g, written into the layout above in place (the hot path of training)."""
+    pairs = len(operands) // 2 * 2
+    grads = [g] * len(operands)  # the bias, if any, keeps g
+    grads[0:pairs:2] = [g * x for x in operands[1:pairs:2]]
+    grads[1:pairs:2] = [g * w for w in operands[0:pairs:2]]
     return grads
 
 
