@@ -15,9 +15,9 @@ import json
 import re
 from importlib import resources
 
-from micrograd.viz.draw import drawing
+from micrograd.viz.draw import GraphvizFailed, GraphvizNotFound, drawing
 
-__all__ = ['render', 'DRAW_LIMIT']
+__all__ = ['render', 'build', 'DRAW_LIMIT']
 
 # Above this many Values the page leaves the drawing out (Graphviz would take seconds to lay it out
 # and the picture would be unreadable) and plays the steps in the panel alone, with a note saying so.
@@ -28,10 +28,15 @@ _PLACEHOLDER = re.compile(r'@@(\w+)@@')
 
 def render(walkthrough):
     """The page's HTML text."""
-    svg, marks = _drawing(walkthrough)
+    return build(walkthrough)[0]
+
+
+def build(walkthrough):
+    """(the page's HTML text, None or the note saying why the page has no drawing)."""
+    svg, marks, note = _drawing(walkthrough)
     data = walkthrough.page_data()
     data['drawing'] = None if marks is None else _marks_data(marks, data, walkthrough)
-    data['drawLimit'] = DRAW_LIMIT
+    data['note'] = note
     script, style = _asset('page.js'), _asset('page.css')
     policy = (f"default-src 'none'; script-src '{_hash(script)}'; style-src '{_hash(style)}'; "
               "img-src 'none'; base-uri 'none'; form-action 'none'")
@@ -39,19 +44,25 @@ def render(walkthrough):
               'title': html.escape(f"Backpropagation step by step: {walkthrough.names[walkthrough.root]}"),
               'data': _data_json(data)}
     # One pass: text put in a placeholder's place is never searched for placeholders again.
-    return _PLACEHOLDER.sub(lambda match: fields[match.group(1)], _asset('page.html'))
+    return _PLACEHOLDER.sub(lambda match: fields[match.group(1)], _asset('page.html')), note
 
 
 def _drawing(walkthrough):
-    """(SVG element text, Marks), or (None, None) for a graph too large to draw."""
-    if len(walkthrough.forward_steps) > DRAW_LIMIT:
-        return None, None
+    """(SVG element text, Marks, None), or (None, None, why not) where the graph cannot be drawn well."""
+    count = len(walkthrough.forward_steps)
+    if count > DRAW_LIMIT:
+        return None, None, (f"This graph has {count} Values, more than the {DRAW_LIMIT} this page draws (Graphviz "
+                            "would take long to lay it out and the picture would be unreadable), so the steps play "
+                            "in the panel without the drawing. Explain a smaller part of the graph to see it drawn.")
     unnamed = {node: name for node, name in walkthrough.names.items() if not node.label}
     gradients = {step.node: step.value for step in walkthrough.backward_steps}
     graph, marks = drawing(walkthrough.root, style=walkthrough.style, names=unnamed, gradients=gradients,
                            element_ids=True)
-    svg = graph.pipe(format='svg').decode('utf-8')
-    return svg[svg.index('<svg'):], marks
+    try:
+        svg = graph.pipe(format='svg').decode('utf-8')
+    except (GraphvizNotFound, GraphvizFailed) as error:
+        return None, None, f"The drawing is left out: {error}"
+    return svg[svg.index('<svg'):], marks, None
 
 
 def _marks_data(marks, data, walkthrough):

@@ -68,9 +68,7 @@
   } else {
     var note = document.getElementById('wt-note');
     note.hidden = false;
-    note.textContent = 'This graph has ' + nodes.length + ' Values, more than the ' + data.drawLimit +
-      ' this page draws (Graphviz would take long to lay it out and the picture would be unreadable), ' +
-      'so the steps play in the panel below without the drawing. Explain a smaller part of the graph to see it drawn.';
+    note.textContent = data.note;
     document.getElementById('wt-graph').hidden = true;
     document.getElementById('wt-legend').hidden = true;
   }
