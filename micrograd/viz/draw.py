@@ -11,6 +11,7 @@ import html
 import math
 import unicodedata
 import warnings
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,7 +97,8 @@ def draw_dot(root, format='svg', rankdir='LR', show_grad=True, style='micrograd'
     a circle, each Value an arrow with its data written above it and, with
     show_grad, the gradient that flows back along that arrow below it (the
     Value's grad where it is used once, its share of the grad where it is used
-    more than once); inputs are named where their arrows start.
+    more than once, after a branch point where the arrow with the total splits);
+    inputs are named where their arrows start.
     Nodes are numbered in traversal order from the root, so the same graph
     always gives the same DOT text. Warns (LargeGraphWarning) above
     LARGE_GRAPH Values: rendering would take minutes.
@@ -194,7 +196,8 @@ def _draw_boxes(graph, ids, gradient, names, marks, ident):
 
 def _draw_book(graph, ids, gradient, names, marks, ident):
     """The book's figures: a circle per op, an arrow per use of a Value, numbers on the arrows."""
-    sources = {}
+    graph.edge_attr.update(fontname='Helvetica')
+    sources = {}  # where the arrows carrying each Value start
     for value, name in ids.items():
         if value._operands:
             sources[value] = f'{name}op'
@@ -204,11 +207,21 @@ def _draw_book(graph, ids, gradient, names, marks, ident):
             sources[value] = name
             graph.node(name, _end_label(value, names), **_END, **ident(name))
         marks.shapes[value] = [sources[value]]
+    uses = Counter(operand for value in ids for operand in value._operands)
+    for value, name in ids.items():
+        if uses[value] > 1:  # one arrow with the total up to a branch point, then an arrow per use
+            split = f'{name}split'
+            graph.node(split, '', shape='point', width='0.06', **ident(split))
+            pieces = _arrow(graph, sources[value], split, value.data, None if gradient is None else gradient(value),
+                            f'{name}trunk', None, ident, arrowhead='none')
+            marks.shapes[value] += pieces + [split]
+            marks.texts += [(pieces[1], -2, ('data', value)), (pieces[1], -1, ('grad', value))]
+            sources[value] = split
     for value, name in ids.items():
         shares = None if gradient is None else _shares(value, gradient(value))
         marks.inputs[value] = []
         for slot, (operand, slot_name) in enumerate(zip(value._operands, _slot_names(value))):
-            pieces = _arrow(graph, sources[operand], sources[value], operand.data,
+            pieces = _arrow(graph, sources[operand], f'{name}op', operand.data,
                             None if shares is None else shares[slot], f'{name}in{slot}', slot_name, ident)
             marks.shapes[operand] += pieces
             marks.inputs[value] += pieces
@@ -240,7 +253,7 @@ def _shares(value, gradient):
         return None
 
 
-def _arrow(graph, tail, head, above, below, key, slot_name, ident):
+def _arrow(graph, tail, head, above, below, key, slot_name, ident, arrowhead='normal'):
     """An arrow tail -> head with `above` written over its middle and `below` under it; the ids of its 3 pieces.
 
     The numbers are a node of their own that both halves of the arrow pass
@@ -252,7 +265,7 @@ def _arrow(graph, tail, head, above, below, key, slot_name, ident):
                        f'</TD></TR><TR><TD HEIGHT="3"></TD></TR><TR><TD>{under}</TD></TR></TABLE>>',
                shape='plain', **ident(middle))
     graph.edge(tail, middle, arrowhead='none', headclip='false', **ident(f'{key}t'))
-    graph.edge(middle, head, tailclip='false', arrowsize='0.7',
+    graph.edge(middle, head, tailclip='false', arrowsize='0.7', arrowhead=arrowhead,
                **({'headlabel': slot_name, 'fontsize': '8', 'fontcolor': '#555555'} if slot_name else {}),
                **ident(f'{key}h'))
     return [f'{key}t', middle, f'{key}h']
