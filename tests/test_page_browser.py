@@ -172,7 +172,7 @@ def test_a_hostile_label_shows_as_text_and_runs_nothing(browser, tmp_path):
     walkthrough = explain(x * x)
     open_page(browser, walkthrough, tmp_path, step=1)
     with pytest.raises(NoAlertPresentException):
-        browser.switch_to.alert.text
+        browser.switch_to.alert.accept()  # raises: no alert was opened
     assert browser.execute_script("return window.pwned === undefined && document.images.length === 0 "
                                   "&& document.scripts.length === 2")
     assert browser.find_element(By.CSS_SELECTOR, '#wt-panel .node-name').text == label
