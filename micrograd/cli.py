@@ -20,9 +20,9 @@ STAGES = ('forward', 'backward')
 DEMO_GRAPHS = (('apple', 'forward'), ('apple', 'backward'),
                ('apple-orange', 'forward'), ('apple-orange', 'backward'),
                ('neuron', 'backward'))
-# The demo's book-style drawings (the book's figures, after backward) and step-by-step pages.
+# The demo's book-style drawings (the book's figures, after backward) and step-by-step pages (graph, style).
 DEMO_BOOK_FIGURES = ('apple', 'apple-orange')
-DEMO_PAGES = ('apple-orange',)
+DEMO_PAGES = (('apple-orange', 'book'),)
 
 DRAW_EXAMPLES = f"""\
 examples:
@@ -125,8 +125,9 @@ def build_parser():
 
     demo = commands.add_parser(
         'demo', help="draw the example graphs and train the moons MLP",
-        description="Write the consumption-tax graphs (forward and backward) and the tanh neuron "
-                    "as SVG, then train an MLP on the moons data set and plot it.")
+        description="Write the consumption-tax graphs (forward and backward, and as the book draws "
+                    "them) and the tanh neuron as SVG, the tax graph's step-by-step page, then train "
+                    "an MLP on the moons data set and plot it.")
     demo.add_argument('--out', type=Path, default=Path('micrograd-demo'), metavar='DIR',
                       help="directory for the files (default: ./micrograd-demo)")
     demo.add_argument('--no-train', action='store_true', help="only draw the graphs; skip training")
@@ -264,9 +265,9 @@ def run_demo(args):
         _save(viz.draw_dot(examples.GRAPHS[name](), style='book'), path)
         written.append(path)
     _say(f"graphs: {len(written)} SVG files in {out.resolve()}")
-    for name in DEMO_PAGES:
+    for name, style in DEMO_PAGES:
         path = out / f'{name}-steps.html'
-        _write_page(viz.explain(examples.GRAPHS[name](backward=False)), path)
+        _write_page(viz.explain(examples.GRAPHS[name](backward=False), style=style), path)
         written.append(path)
         _say(f"step-by-step page: open {path.resolve().as_uri()} in a browser")
     if not args.no_train:

@@ -139,7 +139,9 @@ class Marks:
 
 def drawing(root, rankdir='LR', show_grad=True, style='micrograd', names=None, gradients=None, element_ids=False,
             stacklevel=2):
-    """(Graph, Marks) of root's graph; names: Value -> the name to show for an unlabelled Value.
+    """(Graph, Marks) of root's graph; names: Value -> the name to show for it (the step-by-step page's names).
+
+    A name shows where a label would be missing (micrograd style) and beside each op's circle (book style).
 
     gradients (Value -> d root / d Value) replaces each `.grad` where given;
     element_ids gives every node and edge a stable SVG id (the ids in Marks);
@@ -198,11 +200,14 @@ def _draw_book(graph, ids, gradient, names, marks, ident):
     """The book's figures: a circle per op, an arrow per use of a Value, numbers on the arrows."""
     graph.edge_attr.update(fontname='Helvetica')
     sources = {}  # where the arrows carrying each Value start
+    root = next(iter(ids))
     for value, name in ids.items():
         if value._operands:
             sources[value] = f'{name}op'
+            named = {'xlabel': f'<<FONT POINT-SIZE="9" COLOR="#666666">{_html(names[value])}</FONT>>'} \
+                if value in names and value is not root else {}
             graph.node(sources[value], _html(value._op), shape='circle', fontsize='13', width='0.4',
-                       margin='0.02', **ident(sources[value]))
+                       margin='0.02', **named, **ident(sources[value]))
         else:
             sources[value] = name
             graph.node(name, _end_label(value, names), **_END, **ident(name))
@@ -226,7 +231,6 @@ def _draw_book(graph, ids, gradient, names, marks, ident):
             marks.shapes[operand] += pieces
             marks.inputs[value] += pieces
             marks.texts += [(pieces[1], -2, ('data', operand)), (pieces[1], -1, ('share', value, slot))]
-    root = next(iter(ids))
     graph.node('out', _end_label(root, names) if root._operands else '', **_END, **ident('out'))
     pieces = _arrow(graph, sources[root], 'out', root.data, None if gradient is None else gradient(root), 'n0out', None, ident)
     marks.shapes[root] += pieces

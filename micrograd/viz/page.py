@@ -54,9 +54,8 @@ def _drawing(walkthrough):
         return None, None, (f"This graph has {count} Values, more than the {DRAW_LIMIT} this page draws (Graphviz "
                             "would take long to lay it out and the picture would be unreadable), so the steps play "
                             "in the panel without the drawing. Explain a smaller part of the graph to see it drawn.")
-    unnamed = {node: name for node, name in walkthrough.names.items() if not node.label}
     gradients = {step.node: step.value for step in walkthrough.backward_steps}
-    graph, marks = drawing(walkthrough.root, style=walkthrough.style, names=unnamed, gradients=gradients,
+    graph, marks = drawing(walkthrough.root, style=walkthrough.style, names=walkthrough.names, gradients=gradients,
                            element_ids=True)
     try:
         svg = graph.pipe(format='svg').decode('utf-8')
