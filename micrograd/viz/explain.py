@@ -121,7 +121,7 @@ class Walkthrough:
     def _repr_html_(self):
         """Jupyter: the page in a sandboxed frame, so its script, ids and arrow keys stay its own."""
         return (f'<iframe srcdoc="{html.escape(self.to_html(), quote=True)}" sandbox="allow-scripts" '
-                f'style="width: 100%; height: 760px; border: 1px solid #ddd; border-radius: 6px" '
+                f'style="width: 100%; height: 880px; resize: vertical; border: 1px solid #ddd; border-radius: 6px" '
                 f'title="{html.escape(repr(self))}"></iframe>')
 
     def page_data(self):
