@@ -88,11 +88,7 @@ def build_parser():
         description="Draw one of the example graphs, or the graph of an expression, "
                     "with each node's data and gradient.",
         epilog=DRAW_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    draw.add_argument('items', nargs='*', metavar='GRAPH | NAME=VALUE',
-                      help=f"a graph name ({', '.join(examples.GRAPHS)}), or with --expr "
-                           "the value of each name in the expression")
-    draw.add_argument('--expr', action=_Once, metavar='EXPRESSION',
-                      help="draw the graph of this expression (one starting with '-' works too)")
+    _graph_arguments(draw, 'draw')
     draw.add_argument('-o', '--output', required=True, type=_output_file, metavar='FILE',
                       help="output file; its extension (.svg .png .pdf .dot) picks the format")
     draw.add_argument('--stage', choices=STAGES, default='backward',
@@ -107,15 +103,11 @@ def build_parser():
 
     explain = commands.add_parser(
         'explain', help="write a page that steps through the forward and backward pass (.html)",
-        description="Write one self-contained HTML page (it works offline) that plays the forward pass "
-                    "and then backward()'s own backward pass of a graph, one node at a time, with the "
+        description="Write one self-contained HTML page (it works offline) that plays the forward pass\n"
+                    "and then backward()'s own backward pass of a graph, one node at a time, with the\n"
                     "chain rule in numbers at every step.",
         epilog=EXPLAIN_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    explain.add_argument('items', nargs='*', metavar='GRAPH | NAME=VALUE',
-                         help=f"a graph name ({', '.join(examples.GRAPHS)}), or with --expr "
-                              "the value of each name in the expression")
-    explain.add_argument('--expr', action=_Once, metavar='EXPRESSION',
-                         help="explain the graph of this expression (one starting with '-' works too)")
+    _graph_arguments(explain, 'explain')
     explain.add_argument('-o', '--output', required=True, type=_output_file, metavar='FILE.html',
                          help="the page to write")
     explain.add_argument('--style', choices=viz.STYLES, default='micrograd',
@@ -133,6 +125,15 @@ def build_parser():
     demo.add_argument('--no-train', action='store_true', help="only draw the graphs; skip training")
     demo.set_defaults(run=run_demo)
     return parser
+
+
+def _graph_arguments(command, verb):
+    """The graph a command works on: a named example, or --expr with the value of each name."""
+    command.add_argument('items', nargs='*', metavar='GRAPH | NAME=VALUE',
+                         help=f"a graph name ({', '.join(examples.GRAPHS)}), or with --expr "
+                              "the value of each name in the expression")
+    command.add_argument('--expr', action=_Once, metavar='EXPRESSION',
+                         help=f"{verb} the graph of this expression (one starting with '-' works too)")
 
 
 def main(argv=None):
