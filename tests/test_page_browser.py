@@ -204,6 +204,7 @@ def test_a_large_graph_opens_without_the_drawing_and_plays(browser, tmp_path):
     open_page(browser, walkthrough, tmp_path)
     note = browser.find_element(By.ID, 'wt-note')
     assert note.is_displayed() and 'more than the 300 this page draws' in note.text
+    assert not browser.find_element(By.ID, 'wt-legend').is_displayed()
     body = browser.find_element(By.TAG_NAME, 'body')
     body.send_keys(Keys.END)
     shown = browser.execute_script(READ_STEP)
