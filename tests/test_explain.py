@@ -302,6 +302,12 @@ def test_an_example_shows_its_drawing_in_jupyter():
     assert shown.startswith('<svg') and 'all_price' in shown and 'grad 650' in shown
 
 
+def test_a_small_value_draws_itself_for_jupyter():
+    from micrograd.viz import jupyter
+    shown = jupyter.graph_html(examples.neuron().root)
+    assert shown.startswith('<svg') and 'data 0.7071' in shown
+
+
 def test_a_large_graph_shows_as_text_in_jupyter():
     from micrograd.viz import jupyter
     x = Value(1.0)
@@ -334,7 +340,7 @@ def test_cli_explain_of_an_expression_in_book_style(tmp_path, capsys):
 @pytest.mark.parametrize('args, message', [
     (['apple', '-o', 'page.svg'], "give a file name ending in .html, got 'page.svg'"),
     (['apple', '-o', '.html'], "give a file name ending in .html"),
-    (['nope', '-o', 'p.html'], "unknown graph 'nope': choose from apple, apple-orange, neuron"),
+    (['nope', '-o', 'p.html'], f"unknown graph 'nope': choose from {', '.join(examples.GRAPHS)}"),
     (['-o', 'p.html'], "give one graph name"),
     (['--expr', "__import__('os')", '-o', 'p.html'], "unknown function __import__()"),
     (['--expr', 'x*y', 'x=1', '-o', 'p.html'], "y"),
