@@ -209,6 +209,17 @@ def test_page_data_holds_formulas_and_the_numbers_as_draw_dot_writes_them():
         assert step['value'] == format_number(source.value)
 
 
+@pytest.mark.parametrize('build, named, numbers', [
+    (lambda a, b: a - b, 'a - b', '2 - (-3)'),
+    (lambda a, b: (a * b).tanh(), 'tanh(t1)', 'tanh(-6)'),
+    (lambda a, b: micrograd.dot([a, b], [b, a], bias=1.5), 'a*b + b*a + t1', '2*(-3) + (-3)*2 + 1.5'),
+])
+def test_forward_text_writes_each_operand_by_name_and_by_number(build, named, numbers):
+    out = build(Value(2.0, label='a'), Value(-3.0, label='b'))
+    node = explain(out).page_data()['nodes'][-1]
+    assert (node['named'], node['numbers']) == (named, numbers)
+
+
 HOSTILE = '</script><img src=x onerror=alert(1)>&amp; <!-- \u2028'
 PAGE_TAGS = {'html', 'head', 'meta', 'title', 'style', 'body', 'header', 'h1', 'p', 'nav', 'button', 'input', 'span',
              'main', 'section', 'div', 'script', 'svg', 'g', 'polygon', 'text', 'path', 'ellipse', 'i'}

@@ -173,17 +173,29 @@ def _node_data(node, names, index):
         letters, expression, local = operation.describe(len(operands))
         data.update(letters=list(letters), expression=expression, local=list(local),
                     named=_substitute(expression, letters, [names[o] for o in operands]),
-                    numbers=_substitute(expression, letters, [format_number(o.data) for o in operands]))
+                    numbers=_substitute(expression, letters, [format_number(o.data) for o in operands], True))
     else:  # a micrograd-style _backward closure: no formula, only its numbers
         call = f"{node._op}({', '.join(names[o] for o in operands)})"
         data.update(named=call, numbers=f"{node._op}({', '.join(format_number(o.data) for o in operands)})")
     return data
 
 
-_NAME = re.compile(r'[A-Za-z_]\w*(?!\w|\s*\()')  # a name that is not a function being called
 
 
-def _substitute(expression, letters, texts):
-    """expression with each operand letter replaced by its text: ('a * b', (a, b), (apple, tax)) -> 'apple * tax'."""
+_NAME = re.compile(r'(?<!\w)[A-Za-z_]\w*(?!\w|\s*\()')  # a whole name that is not a function being called
+
+
+def _substitute(expression, letters, texts, numbers=False):
+    """expression with each operand letter replaced by its text: ('a * b', (a, b), (apple, tax)) -> 'apple * tax'.
+
+    numbers: the texts are numbers, and a negative one gets parentheses unless it is a call's whole
+    argument ('2 - (-3)', 'tanh(-6)').
+    """
     by_letter = dict(zip(letters, texts))
-    return _NAME.sub(lambda match: by_letter.get(match.group(), match.group()), expression)
+
+    def replace(match):
+        text = by_letter.get(match.group(), match.group())
+        before, after = expression[:match.start()].rstrip()[-1:], expression[match.end():].lstrip()[:1]
+        argument = before in ('(', ',') and after in (')', ',')
+        return f"({text})" if numbers and text.startswith('-') and not argument else text
+    return _NAME.sub(replace, expression)
