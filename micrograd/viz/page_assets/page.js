@@ -43,12 +43,30 @@
   function derivative(i) { return 'd ' + root.name + ' / d ' + name(i); }
 
   // ---- the drawing: element lookups done once; a small graph is shown larger than Graphviz's point size ----
+  // Scaled to fill the width, by SCALE_DOWN to SCALE_UP of Graphviz's size: a wider graph scrolls in its box.
   var SCALE_UP = 1.5;
-  var svgElement = document.querySelector('#wt-graph svg');
+  var SCALE_DOWN = 0.6;
+  var graphBox = document.getElementById('wt-graph');
+  var svgElement = graphBox.querySelector('svg');
+  function fitDrawing() {
+    var natural = parseFloat(svgElement.getAttribute('width')) * 4 / 3;  // pt -> px
+    var room = graphBox.clientWidth - 24;
+    svgElement.style.width = Math.max(natural * SCALE_DOWN, Math.min(room, natural * SCALE_UP)) + 'px';
+  }
   if (svgElement) {
-    var natural = parseFloat(svgElement.getAttribute('width'));
     svgElement.removeAttribute('height');
-    if (natural > 0) { svgElement.style.width = (natural * SCALE_UP) + 'pt'; }
+    fitDrawing();
+    window.addEventListener('resize', fitDrawing);
+  }
+  function scrollIntoBox(element) {
+    var box = element.getBoundingClientRect();
+    var view = graphBox.getBoundingClientRect();
+    if (box.left < view.left || box.right > view.right) {
+      graphBox.scrollLeft += (box.left + box.right) / 2 - (view.left + view.right) / 2;
+    }
+    if (box.top < view.top || box.bottom > view.bottom) {
+      graphBox.scrollTop += (box.top + box.bottom) / 2 - (view.top + view.bottom) / 2;
+    }
   }
   var shapeElements = [];
   var inputElements = [];
@@ -96,6 +114,7 @@
       if (step.phase === 'backward') { element.classList.add('back'); }
     });
     textElements.forEach(function (pair) { pair[0].classList.toggle('unrevealed', pair[1] > index); });
+    if (shapeElements[step.node].length) { scrollIntoBox(shapeElements[step.node][0]); }
   }
 
   // ---- the panel: the step in words and numbers ----
