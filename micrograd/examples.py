@@ -34,7 +34,10 @@ class Example(Mapping):
 
     def _repr_html_(self):
         """Jupyter: the drawing of the graph (None, so the text repr, where Graphviz is missing)."""
-        from micrograd.viz.jupyter import graph_html
+        try:
+            from micrograd.viz.jupyter import graph_html
+        except ImportError:  # no graphviz package
+            return None
         return graph_html(self.root)
 
 

@@ -373,3 +373,9 @@ def test_cli_draw_in_book_style(tmp_path):
     path = tmp_path / 'apple.dot'
     assert run_cli('draw', 'apple', '--style', 'book', '-o', str(path)) == 0
     assert path.read_text(encoding='utf-8') == micrograd.draw_dot(examples.buy_apple(), style='book').source
+
+
+def test_without_the_graphviz_package_an_example_shows_as_text(monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, 'micrograd.viz.jupyter', None)  # importing it now raises ImportError
+    assert examples.buy_apple()._repr_html_() is None

@@ -2,8 +2,9 @@
 
 Jupyter asks for a rich display of every cell result, so this must stay
 cheap and must never fail: a graph of more than INLINE_LIMIT Values (counted
-without walking the rest of it) or a machine without Graphviz's `dot` gives
-None, and Jupyter shows the plain text repr instead.
+without walking the rest of it) or a machine without Graphviz's `dot`
+gives None, and Jupyter shows the plain text repr instead. (Without the
+graphviz package this module cannot be imported: callers catch ImportError.)
 """
 
 from micrograd.viz.draw import GraphvizFailed, GraphvizNotFound, draw_dot
