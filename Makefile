@@ -12,7 +12,7 @@ define apt_install
 	$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $(1) >/dev/null
 endef
 
-.PHONY: test demo docs bench graphviz clean
+.PHONY: test demo docs bench graphviz chromium clean
 
 $(INSTALLED): setup.cfg pyproject.toml
 	python3 -m venv $(VENV) || { rm -rf $(VENV); $(call apt_install,python3-venv); python3 -m venv $(VENV); }
@@ -24,8 +24,12 @@ $(INSTALLED): setup.cfg pyproject.toml
 graphviz:
 	@command -v dot >/dev/null 2>&1 || { $(call apt_install,graphviz); }
 
+# Debian's chromium and its chromedriver run the step-by-step page's browser tests (selenium drives them).
+chromium:
+	@{ [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; } || { $(call apt_install,chromium chromium-driver); }
+
 # The tests include tests/test_docs.py, which runs every code sample of docs/ and builds the site strictly.
-test: $(INSTALLED) graphviz
+test: $(INSTALLED) graphviz chromium
 	$(PYTHON) -m pytest -n 2 --nbmake tests notebooks $(PYTEST_ARGS)
 
 demo: $(INSTALLED) graphviz

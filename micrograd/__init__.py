@@ -1,7 +1,7 @@
 """micrograd: a scalar-valued reverse-mode automatic differentiation engine with a small neural-net library.
 
 The core (Value, grad, no_grad, gradcheck) uses only the standard library;
-drawing (draw_dot, needs graphviz) and `micrograd.testing` (needs hypothesis)
+drawing (draw_dot and explain, need graphviz) and `micrograd.testing` (needs hypothesis)
 are imported on first use.
 """
 
@@ -19,6 +19,7 @@ __version__ = "1.0.0"
 
 _LAZY = {
     "draw_dot": "micrograd.viz",
+    "explain": "micrograd.viz",
 }
 
 __all__ = ["Value", "define_op", "dot", "grad", "no_grad", "enable_grad", "is_grad_enabled", "micrograd_style",

@@ -13,12 +13,16 @@ from pathlib import Path
 
 import micrograd
 from micrograd import examples, expr, viz
+from micrograd.atomic import write_atomically
 
 STAGES = ('forward', 'backward')
 # The demo's pictures: (graph name, stage).
 DEMO_GRAPHS = (('apple', 'forward'), ('apple', 'backward'),
                ('apple-orange', 'forward'), ('apple-orange', 'backward'),
                ('neuron', 'backward'))
+# The demo's book-style drawings (the book's figures, after backward) and step-by-step pages (graph, style).
+DEMO_BOOK_FIGURES = ('apple', 'apple-orange')
+DEMO_PAGES = (('apple-orange', 'book'),)
 
 DRAW_EXAMPLES = f"""\
 examples:
@@ -30,6 +34,15 @@ examples:
 
 expressions may use {expr.ALLOWED};
 names are NFKC-normalized as in Python (ﬁ is fi); values must be finite numbers"""
+
+EXPLAIN_EXAMPLES = f"""\
+examples:
+  micrograd explain apple-orange -o apple_orange.html    (then open it in a browser)
+  micrograd explain apple --style book -o apple.html     (the book's figures: numbers on the arrows)
+  micrograd explain --expr "tanh(x1*w1 + x2*w2 + b)" x1=2 x2=0 w1=-3 w2=1 b=6.88 -o neuron.html
+
+the page steps through the forward pass, then the backward pass as backward() takes it;
+expressions may use {expr.ALLOWED}"""
 
 
 class CommandError(Exception):
@@ -65,7 +78,8 @@ def _output_file(text):
 
 def build_parser():
     parser = _Parser(prog='micrograd', description="Draw computational graphs with their values "
-                     "and gradients, and train a small network on the moons data set.")
+                     "and gradients, step through backpropagation on a page, and train a small network "
+                     "on the moons data set.")
     parser.add_argument('--version', action='version', version=f'%(prog)s {micrograd.__version__}')
     commands = parser.add_subparsers(dest='command', required=True, metavar='COMMAND')
 
@@ -74,11 +88,7 @@ def build_parser():
         description="Draw one of the example graphs, or the graph of an expression, "
                     "with each node's data and gradient.",
         epilog=DRAW_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    draw.add_argument('items', nargs='*', metavar='GRAPH | NAME=VALUE',
-                      help=f"a graph name ({', '.join(examples.GRAPHS)}), or with --expr "
-                           "the value of each name in the expression")
-    draw.add_argument('--expr', action=_Once, metavar='EXPRESSION',
-                      help="draw the graph of this expression (one starting with '-' works too)")
+    _graph_arguments(draw, 'draw')
     draw.add_argument('-o', '--output', required=True, type=_output_file, metavar='FILE',
                       help="output file; its extension (.svg .png .pdf .dot) picks the format")
     draw.add_argument('--stage', choices=STAGES, default='backward',
@@ -86,17 +96,44 @@ def build_parser():
                            "values and gradients")
     draw.add_argument('--rankdir', choices=viz.RANKDIRS, default='LR',
                       help="direction of the graph: left to right (default), top to bottom, ...")
+    draw.add_argument('--style', choices=viz.STYLES, default='micrograd',
+                      help="micrograd (default): a box per value; book: the figures of \"Deep Learning from "
+                           "Scratch\", ops as circles and each value and gradient written on its arrow")
     draw.set_defaults(run=run_draw)
+
+    explain = commands.add_parser(
+        'explain', help="write a page that steps through the forward and backward pass (.html)",
+        description="Write one self-contained HTML page (it works offline) that plays the forward pass\n"
+                    "and then backward()'s own backward pass of a graph, one node at a time, with the\n"
+                    "chain rule in numbers at every step.",
+        epilog=EXPLAIN_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _graph_arguments(explain, 'explain')
+    explain.add_argument('-o', '--output', required=True, type=_output_file, metavar='FILE.html',
+                         help="the page to write")
+    explain.add_argument('--style', choices=viz.STYLES, default='micrograd',
+                         help="the drawing on the page: micrograd (default, a box per value) or book "
+                              "(numbers on the arrows)")
+    explain.set_defaults(run=run_explain)
 
     demo = commands.add_parser(
         'demo', help="draw the example graphs and train the moons MLP",
-        description="Write the consumption-tax graphs (forward and backward) and the tanh neuron "
-                    "as SVG, then train an MLP on the moons data set and plot it.")
+        description="Write the consumption-tax graphs (forward and backward, and as the book draws "
+                    "them) and the tanh neuron as SVG, the tax graph's step-by-step page, then train "
+                    "an MLP on the moons data set and plot it.")
     demo.add_argument('--out', type=Path, default=Path('micrograd-demo'), metavar='DIR',
                       help="directory for the files (default: ./micrograd-demo)")
     demo.add_argument('--no-train', action='store_true', help="only draw the graphs; skip training")
     demo.set_defaults(run=run_demo)
     return parser
+
+
+def _graph_arguments(command, verb):
+    """The graph a command works on: a named example, or --expr with the value of each name."""
+    command.add_argument('items', nargs='*', metavar='GRAPH | NAME=VALUE',
+                         help=f"a graph name ({', '.join(examples.GRAPHS)}), or with --expr "
+                              "the value of each name in the expression")
+    command.add_argument('--expr', action=_Once, metavar='EXPRESSION',
+                         help=f"{verb} the graph of this expression (one starting with '-' works too)")
 
 
 def main(argv=None):
@@ -147,11 +184,31 @@ def run_draw(args):
         else _example_root(args.items, backward)
     with warnings.catch_warnings(record=True) as caught:  # shown as one line each, not as Python's warning
         warnings.simplefilter('always')
-        graph = viz.draw_dot(root, rankdir=args.rankdir, show_grad=backward)
+        graph = viz.draw_dot(root, rankdir=args.rankdir, show_grad=backward, style=args.style)
     for warning in caught:
         _say(f"micrograd: warning: {warning.message}", sys.stderr)
     _save(graph, args.output)
     _say(f"wrote {args.output}")
+
+
+def run_explain(args):
+    if args.output.suffix.lower() != '.html' or args.output.name.lower() == '.html':
+        raise CommandError(f"the page is HTML: give a file name ending in .html, got {str(args.output)!r}", status=2)
+    root = _expression_root(args.expr, args.items, False) if args.expr is not None \
+        else _example_root(args.items, False)
+    _write_page(viz.explain(root, style=args.style), args.output)
+    _say(f"wrote {args.output}")
+
+
+def _write_page(walkthrough, path):
+    """Save the walkthrough's page, saying in one line why it has no drawing if it has none."""
+    from micrograd.viz import page
+    text, note = page.build(walkthrough)
+    if note:
+        _say(f"micrograd: note: {note}", sys.stderr)
+    data = text.encode('utf-8')
+    with _reporting_write_errors(path):
+        write_atomically(path, lambda file: file.write(data))
 
 
 def _check_output(path):
@@ -204,7 +261,16 @@ def run_demo(args):
         root = examples.GRAPHS[name](backward=stage == 'backward').root
         _save(viz.draw_dot(root, show_grad=stage == 'backward'), path)
         written.append(path)
+    for name in DEMO_BOOK_FIGURES:
+        path = out / f'{name}-book.svg'
+        _save(viz.draw_dot(examples.GRAPHS[name](), style='book'), path)
+        written.append(path)
     _say(f"graphs: {len(written)} SVG files in {out.resolve()}")
+    for name, style in DEMO_PAGES:
+        path = out / f'{name}-steps.html'
+        _write_page(viz.explain(examples.GRAPHS[name](backward=False), style=style), path)
+        written.append(path)
+        _say(f"step-by-step page: open {path.resolve().as_uri()} in a browser")
     if not args.no_train:
         from micrograd.training import moons_demo
         with _reporting_write_errors():

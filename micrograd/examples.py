@@ -35,6 +35,14 @@ class Example(Mapping):
         items = ', '.join(f'{label}={value.data:g}' for label, value in self._values.items())
         return f'Example({items})'
 
+    def _repr_html_(self):
+        """Jupyter: the drawing of the graph (None, so the text repr, where Graphviz is missing)."""
+        try:
+            from micrograd.viz.jupyter import graph_html
+        except ImportError:  # no graphviz package
+            return None
+        return graph_html(self.root)
+
 
 def buy_apple(backward=True):
     """2 apples at 100 each plus 10% tax: price 220; d price/d (apple, apple_num, tax) = 2.2, 110, 200."""

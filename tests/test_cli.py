@@ -213,8 +213,8 @@ def test_help_and_version(capsys):
     assert run(['--version'], capsys)[:2] == (0, f'micrograd {micrograd.__version__}\n')
 
 
-DEMO_FILES = ['apple-backward.svg', 'apple-forward.svg', 'apple-orange-backward.svg',
-              'apple-orange-forward.svg', 'neuron-backward.svg']
+DEMO_FILES = ['apple-backward.svg', 'apple-book.svg', 'apple-forward.svg', 'apple-orange-backward.svg',
+              'apple-orange-book.svg', 'apple-orange-forward.svg', 'apple-orange-steps.html', 'neuron-backward.svg']
 
 
 def test_demo_without_training_draws_the_graphs(tmp_path, capsys):
@@ -224,7 +224,9 @@ def test_demo_without_training_draws_the_graphs(tmp_path, capsys):
     assert sorted(os.listdir(out)) == DEMO_FILES
     assert 'grad 650' in svg_texts(out / 'apple-orange-backward.svg')
     assert not any(text.startswith('grad') for text in svg_texts(out / 'apple-orange-forward.svg'))
-    assert f'in {out.resolve()}' in stdout and 'wrote 5 files' in stdout
+    assert 'circle' not in (out / 'apple-orange-backward.svg').read_text() and '650' in svg_texts(out / 'apple-orange-book.svg')
+    assert '"steps"' in (out / 'apple-orange-steps.html').read_text(encoding='utf-8')
+    assert f'in {out.resolve()}' in stdout and 'wrote 8 files' in stdout
 
 
 def test_demo_trains_through_training_moons_demo(tmp_path, capsys, monkeypatch):
@@ -238,7 +240,7 @@ def test_demo_trains_through_training_moons_demo(tmp_path, capsys, monkeypatch):
     status, stdout, _ = run(['demo', '--out', str(tmp_path)], capsys)
     assert status == 0 and calls == [(str(tmp_path), True)]
     assert 'final loss 0.0100, accuracy 100%' in stdout
-    assert 'wrote 6 files' in stdout and os.path.join(str(tmp_path), 'loss.png') in stdout
+    assert 'wrote 9 files' in stdout and os.path.join(str(tmp_path), 'loss.png') in stdout
 
 
 def test_demo_reports_a_training_file_it_cannot_write(tmp_path, capsys, monkeypatch):

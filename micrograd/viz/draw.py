@@ -11,6 +11,8 @@ import html
 import math
 import unicodedata
 import warnings
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from micrograd import ops
@@ -81,38 +83,197 @@ class Graph(graphviz.Digraph):
     render = _explaining_failures(graphviz.Digraph.render)
 
 
-def draw_dot(root, format='svg', rankdir='LR', show_grad=True):  # noqa: A002 - graphviz's own name
-    """The graph that computed `root`, as a graphviz.Digraph (shown inline in Jupyter).
+STYLES = ('micrograd', 'book')
+GRADIENT_COLOR = '#c92a2a'  # the book-style drawing writes gradients in red, under the value
 
-    Each Value is a box with its label (if any), data and, with show_grad,
-    its grad; each op is a small node with edges operand -> op -> result, one
-    edge per operand slot (x*x has two edges from x), labelled where operand
-    order matters (a - b: '+', '-'). Nodes are numbered in traversal order from
-    the root, so the same graph always gives the same DOT text. Warns
-    (LargeGraphWarning) above LARGE_GRAPH Values: rendering would take minutes.
+
+def draw_dot(root, format='svg', rankdir='LR', show_grad=True, style='micrograd'):  # noqa: A002 - graphviz's name
+    """The graph that computed `root` (a Value or an examples.Example), as a graphviz.Digraph (inline in Jupyter).
+
+    style='micrograd': each Value is a box with its label (if any), data and,
+    with show_grad, its grad; each op is a small node with edges operand -> op
+    -> result, one edge per operand slot (x*x has two edges from x), labelled
+    where operand order matters (a - b: '+', '-').
+    style='book': the figures of "Deep Learning from Scratch" ch. 5: each op is
+    a circle, each Value an arrow with its data written above it and, with
+    show_grad, the gradient that flows back along that arrow below it (the
+    Value's grad where it is used once, its share of the grad where it is used
+    more than once, after a branch point where the arrow with the total splits);
+    inputs are named where their arrows start.
+    Nodes are numbered in traversal order from the root, so the same graph
+    always gives the same DOT text. Warns (LargeGraphWarning) above
+    LARGE_GRAPH Values: rendering would take minutes.
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"draw_dot needs a Value to draw, got {type(root).__name__}")
     if format not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
+    root = root_value(root, "draw_dot needs a Value to draw")
+    graph, _ = drawing(root, rankdir=rankdir, show_grad=show_grad, style=style, stacklevel=3)
+    graph.format = format
+    return graph
+
+
+def root_value(root, need):
+    """The Value to show: root itself, or an examples.Example's root; TypeError (saying `need`) for anything else."""
+    from micrograd.examples import Example
+    if isinstance(root, Example):
+        return root.root
+    if not isinstance(root, Value):
+        raise TypeError(f"{need}, got {type(root).__name__} (an examples.Example works too)")
+    return root
+
+
+@dataclass
+class Marks:
+    """Where a drawing shows each Value, by SVG element id, for the step-by-step page to light up.
+
+    shapes: Value -> the elements that stand for it; inputs: Value -> the
+    elements that carry its operands into it; texts: (element id, position of
+    the text counted from the element's last text (-1), what it shows), where
+    what is ('data', value), ('grad', value) or ('share', value, slot): the
+    gradient that value sends back to its operand in that slot.
+    """
+
+    shapes: dict = field(default_factory=dict)
+    inputs: dict = field(default_factory=dict)
+    texts: list = field(default_factory=list)
+
+
+def drawing(root, rankdir='LR', show_grad=True, style='micrograd', names=None, gradients=None, element_ids=False,
+            stacklevel=2):
+    """(Graph, Marks) of root's graph; names: Value -> the name to show for it (the step-by-step page's names).
+
+    A name shows where a label would be missing (micrograd style) and beside each op's circle (book style).
+
+    gradients (Value -> d root / d Value) replaces each `.grad` where given;
+    element_ids gives every node and edge a stable SVG id (the ids in Marks);
+    off, the DOT text stays what draw_dot always gave.
+    """
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
-    graph = Graph(name='micrograd', format=format, graph_attr={'rankdir': rankdir},
+    if style not in STYLES:
+        raise ValueError(f"style must be one of {', '.join(STYLES)}, got {style!r}")
+    graph = Graph(name='micrograd', graph_attr={'rankdir': rankdir},
                   node_attr={'fontname': 'Helvetica', 'fontsize': '11'})
     ids = _number_nodes(root)
     if len(ids) > LARGE_GRAPH:
         warnings.warn(LargeGraphWarning(
             f"the graph has {len(ids)} Values (more than {LARGE_GRAPH}): rendering it may take "
-            "minutes; consider drawing a smaller sub-expression"), stacklevel=2)
+            "minutes; consider drawing a smaller sub-expression"), stacklevel=stacklevel + 1)
+    marks = Marks()
+    draw = _draw_book if style == 'book' else _draw_boxes
+    gradient = (lambda value: value.grad) if gradients is None else gradients.__getitem__
+    draw(graph, ids, gradient if show_grad else None, names or {}, marks, _identify if element_ids else _anonymous)
+    return graph, marks
+
+
+def _identify(element_id):
+    return {'id': element_id}
+
+
+def _anonymous(element_id):
+    return {}
+
+
+def _draw_boxes(graph, ids, gradient, names, marks, ident):
+    """micrograd's drawing: a box per Value, a small node per op; gradient: Value -> its gradient, or None."""
+    show_grad = gradient is not None
     for value, name in ids.items():
-        graph.node(name, _value_label(value, show_grad), shape='none', margin='0')
+        shown = gradient(value) if show_grad else None
+        graph.node(name, _value_label(value, shown, names.get(value)), shape='none', margin='0', **ident(name))
+        marks.shapes[value] = [name]
+        marks.texts.append((name, -2 if show_grad else -1, ('data', value)))
+        if show_grad:
+            marks.texts.append((name, -1, ('grad', value)))
         if value._operands:
             graph.node(f'{name}op', _html(value._op), shape='ellipse', fontsize='10',
-                       width='0', height='0', margin='0.05')
-            graph.edge(f'{name}op', name)
-            for operand, slot in zip(value._operands, _slot_names(value)):
-                graph.edge(ids[operand], f'{name}op', **({'label': slot, 'fontsize': '9'} if slot else {}))
-    return graph
+                       width='0', height='0', margin='0.05', **ident(f'{name}op'))
+            graph.edge(f'{name}op', name, **ident(f'{name}out'))
+            marks.shapes[value] += [f'{name}op', f'{name}out']
+            marks.inputs[value] = []
+            for slot, (operand, slot_name) in enumerate(zip(value._operands, _slot_names(value))):
+                edge = f'{name}in{slot}'
+                graph.edge(ids[operand], f'{name}op', **({'label': slot_name, 'fontsize': '9'} if slot_name else {}),
+                           **ident(edge))
+                marks.inputs[value].append(edge)
+
+
+def _draw_book(graph, ids, gradient, names, marks, ident):
+    """The book's figures: a circle per op, an arrow per use of a Value, numbers on the arrows."""
+    graph.edge_attr.update(fontname='Helvetica')
+    sources = {}  # where the arrows carrying each Value start
+    root = next(iter(ids))
+    for value, name in ids.items():
+        if value._operands:
+            sources[value] = f'{name}op'
+            named = {'xlabel': f'<<FONT POINT-SIZE="9" COLOR="#666666">{_html(names[value])}</FONT>>'} \
+                if value in names and value is not root else {}
+            graph.node(sources[value], _html(value._op), shape='circle', fontsize='13', width='0.4',
+                       margin='0.02', **named, **ident(sources[value]))
+        else:
+            sources[value] = name
+            graph.node(name, _end_label(value, names), **_END, **ident(name))
+        marks.shapes[value] = [sources[value]]
+    uses = Counter(operand for value in ids for operand in value._operands)
+    for value, name in ids.items():
+        if uses[value] > 1:  # one arrow with the total up to a branch point, then an arrow per use
+            split = f'{name}split'
+            graph.node(split, '', shape='point', width='0.06', **ident(split))
+            pieces = _arrow(graph, sources[value], split, value.data, None if gradient is None else gradient(value),
+                            f'{name}trunk', None, ident, arrowhead='none')
+            marks.shapes[value] += pieces + [split]
+            marks.texts += [(pieces[1], -2, ('data', value)), (pieces[1], -1, ('grad', value))]
+            sources[value] = split
+    for value, name in ids.items():
+        shares = None if gradient is None else _shares(value, gradient(value))
+        marks.inputs[value] = []
+        for slot, (operand, slot_name) in enumerate(zip(value._operands, _slot_names(value))):
+            pieces = _arrow(graph, sources[operand], f'{name}op', operand.data,
+                            None if shares is None else shares[slot], f'{name}in{slot}', slot_name, ident)
+            marks.shapes[operand] += pieces
+            marks.inputs[value] += pieces
+            marks.texts += [(pieces[1], -2, ('data', operand)), (pieces[1], -1, ('share', value, slot))]
+    graph.node('out', _end_label(root, names) if root._operands else '', **_END, **ident('out'))
+    pieces = _arrow(graph, sources[root], 'out', root.data, None if gradient is None else gradient(root), 'n0out', None, ident)
+    marks.shapes[root] += pieces
+    marks.texts += [(pieces[1], -2, ('data', root)), (pieces[1], -1, ('grad', root))]
+
+
+# Where an arrow starts (an input) or ends (the output): its name only, or nothing at all.
+_END = {'shape': 'none', 'width': '0', 'height': '0', 'margin': '0.04'}
+
+
+def _end_label(value, names):
+    name = value.label or names.get(value, '')
+    return f'<{_html(str(name))}>' if name else ''
+
+
+def _shares(value, gradient):
+    """What value sends back to each operand slot (the engine's rule on its gradient), or None if it has no rule."""
+    if not value._operands or type(value._operation) is str:
+        return None
+    from micrograd.autodiff import operand_gradients
+    try:
+        return operand_gradients(value, gradient, False)
+    except ValueError:  # a rule that cannot run on this node: no numbers rather than wrong ones
+        return None
+
+
+def _arrow(graph, tail, head, above, below, key, slot_name, ident, arrowhead='normal'):
+    """An arrow tail -> head with `above` written over its middle and `below` under it; the ids of its 3 pieces.
+
+    The numbers are a node of their own that both halves of the arrow pass
+    through (not clipped at its border), so the line runs between them.
+    """
+    middle = f'{key}v'
+    under = '&#160;' if below is None else f'<FONT COLOR="{GRADIENT_COLOR}">{format_number(below)}</FONT>'
+    graph.node(middle, f'<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1"><TR><TD>{format_number(above)}'
+                       f'</TD></TR><TR><TD HEIGHT="3"></TD></TR><TR><TD>{under}</TD></TR></TABLE>>',
+               shape='plain', **ident(middle))
+    graph.edge(tail, middle, arrowhead='none', headclip='false', **ident(f'{key}t'))
+    graph.edge(middle, head, tailclip='false', arrowsize='0.7', arrowhead=arrowhead,
+               **({'headlabel': slot_name, 'fontsize': '8', 'fontcolor': '#555555'} if slot_name else {}),
+               **ident(f'{key}h'))
+    return [f'{key}t', middle, f'{key}h']
 
 
 def _slot_names(value):
@@ -137,11 +298,12 @@ def _number_nodes(root):
     return ids
 
 
-def _value_label(value, show_grad):
-    cells = [_html(str(value.label))] if value.label else []
+def _value_label(value, grad, name=None):
+    """A Value's box: its label (or, in italics, the name it is given), data and grad (None: not shown)."""
+    cells = [_html(str(value.label))] if value.label else [f'<I>{_html(name)}</I>'] if name else []
     cells.append(f'data {format_number(value.data)}')
-    if show_grad:
-        cells.append(f'grad {format_number(value.grad)}')
+    if grad is not None:
+        cells.append(f'grad {format_number(grad)}')
     row = ''.join(f'<TD>{cell}</TD>' for cell in cells)
     return f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4"><TR>{row}</TR></TABLE>>'
 
