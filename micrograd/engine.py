@@ -34,6 +34,14 @@ class Value:
     def __repr__(self):
         return f"Value(data={self.data}, grad={self.grad})"
 
+    def _repr_html_(self):
+        """In Jupyter, a small graph draws itself inline (draw_dot); a large one, or one without Graphviz, is text."""
+        try:
+            from micrograd.viz.jupyter import graph_html
+        except ImportError:
+            return None
+        return graph_html(self)
+
     @property
     def _op(self):
         """The op's name as micrograd spells it: '+', '*', 'ReLU', '**2', ...; '' for a leaf."""
