@@ -112,10 +112,13 @@ def read_regular_file(path, limit, what='file'):
         if status.st_size > limit:
             raise ValueError(f"{path}: the {what} has {status.st_size:,} bytes, more than the {limit:,} "
                              f"micrograd reads")
-        data = file.read(limit + 1)
-    if len(data) > limit:  # it grew while being read
-        raise ValueError(f"{path}: the {what} has more than the {limit:,} bytes micrograd reads")
-    return data
+        data = file.read(status.st_size + 1)
+        while len(data) <= limit:  # it grew since fstat (or is a /proc file of size 0)
+            more = file.read(min(2**20, limit + 1 - len(data)))
+            if not more:
+                return data
+            data += more
+    raise ValueError(f"{path}: the {what} has more than the {limit:,} bytes micrograd reads")
 
 
 def temporary_pattern(name):
