@@ -20,6 +20,7 @@ import graphviz
 
 from micrograd.engine import Value
 from micrograd.atomic import write_atomically
+from micrograd.messages import brief_repr
 
 RANKDIRS = ('LR', 'TB', 'RL', 'BT')
 FORMATS = ('svg', 'png', 'pdf')
@@ -351,13 +352,17 @@ def save(graph, path, timeout=DOT_TIMEOUT):
     write_atomically(path, lambda file: file.write(data))
 
 
-def output_format(path):
-    """The format a file name asks for: 'svg', 'png', 'pdf', or None for DOT text (.dot)."""
+def output_format(path, extensions=None):
+    """The format a file name asks for: 'svg', 'png', 'pdf', or None for DOT text (.dot).
+
+    extensions maps each accepted extension to its format (default EXTENSIONS).
+    """
+    extensions = EXTENSIONS if extensions is None else extensions
     name = Path(path).name.lower()
-    if name in EXTENSIONS:  # '.svg' is a hidden file's name without an extension
-        raise ValueError(f"the file name is missing in {str(path)!r}: give a name before {name}")
+    if name in extensions:  # '.svg' is a hidden file's name without an extension
+        raise ValueError(f"the file name is missing in {brief_repr(str(path))}: give a name before {name}")
     extension = Path(path).suffix.lower()
-    if extension not in EXTENSIONS:
-        raise ValueError(f"cannot tell the output format of {str(path)!r}: "
-                         f"its name must end in {', '.join(EXTENSIONS)}")
-    return EXTENSIONS[extension]
+    if extension not in extensions:
+        raise ValueError(f"cannot tell the output format of {brief_repr(str(path))}: "
+                         f"its name must end in {', '.join(extensions)}")
+    return extensions[extension]
