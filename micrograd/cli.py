@@ -58,12 +58,12 @@ class _Parser(argparse.ArgumentParser):
         self.register('action', 'store_true', _OnceTrue)
 
     def error(self, message):
-        _say(f"{self.prog}: error: {_brief_quotes(message)} (see '{self.prog} --help')", sys.stderr)
+        _say(f"{self.prog}: error: {_brief_quotes(message)} (see '{self.prog} --help')", error=True)
         self.exit(2)
 
     def _print_message(self, message, file=None):
         if message:
-            _say(message.rstrip('\n'), file or sys.stderr)
+            _say(message.rstrip('\n'), error=file is not sys.stdout)
 
 
 class _Once(argparse.Action):
@@ -249,26 +249,29 @@ def _attach_expressions(argv):
 
 def _fail(message, status):
     try:
-        _say(f"micrograd: error: {message}", sys.stderr)
+        _say(f"micrograd: error: {message}", error=True)
     except OSError:  # stderr itself cannot be written: the status is all that is left
         pass
     return status
 
 
-def _say(line, stream=None):
-    """Print line to stream (stdout) even where its encoding cannot show it (é becomes \\xe9).
+def _say(line, error=False):
+    """Print line to stdout (stderr if error) even where its encoding cannot show it (é becomes \\xe9).
 
-    A failure to write stdout (a closed pipe, a full disk) raises _StdoutFailed.
+    Nothing is printed where the stream is closed (None). A failure to write
+    stdout (a closed pipe, a full disk) raises _StdoutFailed.
     """
-    stream = stream or sys.stdout
+    stream = sys.stderr if error else sys.stdout
+    if stream is None:
+        return
     encoding = getattr(stream, 'encoding', None) or 'utf-8'
     try:
         print(line.encode(encoding, 'backslashreplace').decode(encoding), file=stream)
-    except OSError as error:
-        if stream is not sys.stdout:
+    except OSError as failure:
+        if error:
             raise
         _quiet_stdout()
-        raise _StdoutFailed(error.strerror or str(error)) from None
+        raise _StdoutFailed(failure.strerror or str(failure)) from None
 
 
 def run_draw(args):
@@ -313,7 +316,7 @@ def _save(graph, path, timeout=viz.DOT_TIMEOUT):
             viz.save(graph, path, timeout)
         finally:
             for warning in caught:
-                _say(f"micrograd: warning: {warning.message}", sys.stderr)
+                _say(f"micrograd: warning: {warning.message}", error=True)
 
 
 @contextlib.contextmanager
@@ -330,6 +333,8 @@ def run_demo(args):
     out = args.out
     try:
         out.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise CommandError(f"cannot create the directory {brief(out, 200)}: it exists and is not a directory") from None
     except OSError as error:
         raise CommandError(f"cannot create the directory {out}: {error.strerror or error}") from None
     written = []

@@ -89,6 +89,8 @@ def parse(source):
         if 'int_max_str_digits' in error.msg:
             raise ExpressionError(f"invalid expression: a whole number has more than "
                                   f"{sys.get_int_max_str_digits()} digits") from None
+        if not error.offset:  # Python's parser reports the end of the text as column 0
+            raise ExpressionError(f"invalid expression: {error.msg} (at the end: it is incomplete)") from None
         column = error.offset + (indent if error.lineno == 1 else 0)
         raise ExpressionError(f"invalid expression: {error.msg} ({_place(source, error.lineno, column)})") from None
     except ValueError as error:  # e.g. a null character

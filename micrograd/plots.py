@@ -7,9 +7,11 @@ are written atomically, following micrograd.atomic's rules.
 """
 
 import numbers
+from collections.abc import Mapping, Sequence
 
 import micrograd
 from micrograd.atomic import write_atomically
+from micrograd.messages import brief_repr
 from micrograd.training import argmax
 
 __all__ = ['save_loss_curve', 'save_decision_boundary', 'EXTENSIONS']
@@ -23,7 +25,9 @@ def save_loss_curve(history, path):
     from matplotlib.figure import Figure
 
     file_format = _format(path)
-
+    if not isinstance(history, Mapping) or not isinstance(history.get('loss'), Sequence) or not history['loss']:
+        raise ValueError(f"history must be a dict with a non-empty 'loss' list, as training.fit returns, "
+                         f"got {brief_repr(history)}")
     figure = Figure(figsize=(6, 4), layout='tight')
     axes = figure.subplots()
     epochs = range(1, len(history['loss']) + 1)
@@ -51,6 +55,8 @@ def save_decision_boundary(model, X, y, path, threshold=0.0, resolution=100):
     file_format = _format(path)
     if not isinstance(resolution, numbers.Integral) or isinstance(resolution, bool) or resolution < 2:
         raise ValueError(f"resolution must be an int >= 2 (grid points per axis), got {resolution!r:.60}")
+    if not len(X) or len(X) != len(y):
+        raise ValueError(f"X and y must be non-empty and of the same length, got {len(X)} and {len(y)}")
     xs, ys = _grid_axis(X, 0, resolution), _grid_axis(X, 1, resolution)
     with micrograd.no_grad():
         classes = [[_predicted_class(model([u, v]), threshold) for u in xs] for v in ys]

@@ -79,7 +79,7 @@ def test_draw_expression_forward_stage_has_no_gradients(tmp_path, capsys):
     (['draw', '--expr', '[x for x in y]'], 'listcomp'),
     (['draw', '--expr', 'tanh(x=1)'], 'without keywords'),
     (['draw', '--expr', 'foo(x)', 'x=1'], r'unknown function foo\(\)'),
-    (['draw', '--expr', 'x +', 'x=1'], 'invalid expression'),
+    (['draw', '--expr', 'x +', 'x=1'], r'invalid expression: invalid syntax \(at the end: it is incomplete\)$'),
     (['draw', '--expr', 'x * y', 'x=1'], 'y has no value'),
     (['draw', '--expr', 'x', 'x=1', 'x=2'], 'x is given a value twice'),
     (['draw', '--expr', 'x', 'x=abc'], "the value of x must be a number, got 'abc'"),
@@ -468,3 +468,18 @@ def _alive(pid):
             return file.read().rsplit(')', 1)[1].split()[0] != 'Z'
     except FileNotFoundError:
         return False
+
+
+def test_demo_into_something_that_is_not_a_directory_says_so(tmp_path, capsys):
+    (tmp_path / 'file').write_text('')
+    status, _, stderr = run(['demo', '--no-train', '--out', str(tmp_path / 'file')], capsys)
+    assert (status, stderr) == (1, f"micrograd: error: cannot create the directory {tmp_path / 'file'}: it exists and "
+                                   "is not a directory\n")
+
+
+def test_demo_refuses_to_replace_a_read_only_file_in_one_line(tmp_path, capsys):
+    (tmp_path / 'apple-forward.svg').write_text('mine')
+    (tmp_path / 'apple-forward.svg').chmod(0o444)
+    status, _, stderr = run(['demo', '--no-train', '--out', str(tmp_path)], capsys)
+    assert status == 1 and stderr.count('\n') == 1 and 'read-only (mode 0444)' in stderr
+    assert (tmp_path / 'apple-forward.svg').read_text() == 'mine'

@@ -236,3 +236,17 @@ def test_a_plot_with_an_unknown_extension_is_refused_before_any_work(tmp_path, n
     with pytest.raises(ValueError, match=message):
         plots.save_loss_curve({'loss': [1.0]}, str(tmp_path / name))
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize('history', [{}, {'loss': []}, [0.5, 0.25], {'loss': 0.5}])
+def test_a_loss_curve_needs_a_history_like_fits(tmp_path, history):
+    with pytest.raises(ValueError, match="history must be a dict with a non-empty 'loss' list, as training.fit returns"):
+        plots.save_loss_curve(history, tmp_path / 'loss.png')
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize('X, y', [([], []), ([[0.0, 1.0]], [0, 1])])
+def test_a_decision_boundary_needs_matching_non_empty_data(tmp_path, X, y):
+    with pytest.raises(ValueError, match=f"X and y must be non-empty and of the same length, got {len(X)} and {len(y)}"):
+        plots.save_decision_boundary(nn.MLP(2, [3, 1]), X, y, tmp_path / 'b.png')
+    assert os.listdir(tmp_path) == []
