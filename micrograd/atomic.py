@@ -132,13 +132,8 @@ def _final_target(path):
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
     current = path
     for _ in range(_MAX_LINKS):
-        try:
-            status = os.lstat(current)
-        except FileNotFoundError:
-            return current
-        except OSError as error:
-            raise _named(error, path) from None
-        if not stat.S_ISLNK(status.st_mode):
+        status = _status(os.lstat, current, path)
+        if status is None or not stat.S_ISLNK(status.st_mode):
             return current
         _refuse_protected_link(current, status, path)
         current = os.path.join(os.path.dirname(current), os.readlink(current))
@@ -156,17 +151,24 @@ def _refuse_protected_link(link, status, path):
 
 def _existing(path, target):
     """The status of the file at target, None if there is none; refuses what must not be replaced."""
-    try:
-        status = os.stat(target)
-    except FileNotFoundError:
+    status = _status(os.stat, target, path)
+    if status is None:
         return None
-    except OSError as error:
-        raise _named(error, path) from None
     _refuse_irregular(status, path)
     if not status.st_mode & 0o222 or not _writable(target):
         raise PermissionError(errno.EACCES, f"the file is read-only (mode {stat.S_IMODE(status.st_mode):04o}) "
                                             "for this process; micrograd does not replace it", path)
     return status
+
+
+def _status(function, target, path):
+    """function(target) (os.stat or os.lstat), None if nothing is there; other errors name path."""
+    try:
+        return function(target)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise _named(error, path) from None
 
 
 def _refuse_irregular(status, path):

@@ -326,20 +326,18 @@ def test_save_picks_the_format_from_the_extension(tmp_path):
 # Layout time (hostile review, issue 15): predicted from the graph, bounded, and never a hang.
 
 def flat_sum(terms):
-    """x + x + ... + x: one leaf feeding ops at every rank, the shape that made dot take 100 s at 80 terms."""
-    x = Value(1.0, label='x')
-    out = x
-    for _ in range(terms - 1):
-        out = out + x
+    """x + x + ... + x after backward: one leaf feeding ops at every rank (dot took 100 s at 80 terms)."""
+    out = micrograd.expr.evaluate('+'.join(['x'] * terms), {'x': 1.0})
     out.backward()
     return out
 
 
 def horner(degree):
-    x, out = Value(0.5, label='x'), Value(1.0)
-    for k in range(degree):
-        out = out * x + (k + 1)
-    return out
+    """((x + 1) * x + 2) * x + ...: x shared by every level of a polynomial in Horner form."""
+    source = 'x'
+    for k in range(1, degree + 1):
+        source = f'({source} + {k}) * x' if k < degree else f'{source} + {k}'
+    return micrograd.expr.evaluate(source, {'x': 0.5})
 
 
 def dots_layout_nodes(graph):
