@@ -462,3 +462,15 @@ def test_dot_dies_at_its_cpu_limit_even_when_its_parent_is_killed(tmp_path):
     process.kill()  # SIGKILL: no Python code runs to stop dot
     process.communicate(timeout=60)
     assert all(_gone(dot, 120) for dot in dots)  # RLIMIT_CPU: 3 s of CPU time at most
+
+
+def test_any_graphviz_graph_saves_with_the_same_rules(tmp_path):
+    plain = graphviz.Digraph()
+    plain.edges([('a', 'b'), ('b', 'c'), ('a', 'c')])
+    source = graphviz.Source(plain.source)
+    # 3 nodes, 3 edges; a -> c skips the rank of b: 2 more layout nodes.
+    assert viz.layout_size(plain) == viz.layout_size(source) == 8
+    for graph, name in [(plain, 'plain.svg'), (source, 'source.png')]:
+        viz.save(graph, tmp_path / name)
+    assert ET.parse(tmp_path / 'plain.svg').getroot().tag == f'{SVG}svg'
+    assert (tmp_path / 'source.png').read_bytes().startswith(b'\x89PNG')

@@ -133,9 +133,13 @@ class Graph(graphviz.Digraph):
 
 
 def layout_size(graph):
-    """The number of nodes dot's layout of graph needs (see FAST_LAYOUT); it predicts dot's time and memory."""
+    """The number of nodes dot's layout of graph needs (see FAST_LAYOUT); it predicts dot's time and memory.
+
+    graph is a graphviz Digraph or Source; edge statements are read as graphviz writes them, one a line.
+    """
+    lines = graph.body if hasattr(graph, 'body') else graph.source.splitlines(keepends=True)
     edges, labelled = [], False
-    for line in graph.body:
+    for line in lines:
         match = _EDGE_LINE.match(line)
         if match:
             edges.append((_node_id(match['tail']), _node_id(match['head'])))
