@@ -225,11 +225,14 @@ def _timeout(timeout, size):
 
 
 def _limit_cpu(pid, timeout):
+    """Let dot use at most timeout + 1 s of CPU time (SIGXCPU, then SIGKILL), where Linux's prlimit exists."""
+    if timeout is None:
+        return
     try:
         import resource
         seconds = math.ceil(timeout) + 1
         resource.prlimit(pid, resource.RLIMIT_CPU, (seconds, seconds + 1))
-    except (ImportError, AttributeError, TypeError, OSError):  # no prlimit (not Linux), no limit, dot gone
+    except (ImportError, AttributeError, OSError):  # not Linux, or dot has already exited
         pass
 
 
