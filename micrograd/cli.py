@@ -1,19 +1,27 @@
 """The `micrograd` command (also `python -m micrograd`): draw graphs to files, run the demo.
 
-Every failure is reported as one line on stderr with a non-zero exit status
-(2 for bad input, 1 when a file cannot be written or Graphviz is missing),
-never as a traceback.
+Every failure is reported as one line on stderr with a non-zero exit status,
+never as a traceback: 2 for bad input (an option given twice included), 1 when
+a file or standard output cannot be written or Graphviz is missing, fails or
+exceeds its time limit, 130 when interrupted (Ctrl-C), 128 + N when ended by
+signal N (SIGTERM: 143, SIGHUP: 129). Output the terminal cannot encode is
+shown with backslash escapes; quoted arguments are cut to a readable length.
 """
 
 import argparse
 import contextlib
+import os
+import re
+import signal
 import sys
+import threading
 import warnings
 from pathlib import Path
 
 import micrograd
 from micrograd import examples, expr, viz
 from micrograd.atomic import write_atomically
+from micrograd.messages import PATH_LIMIT, QUOTE_LIMIT, brief
 
 STAGES = ('forward', 'backward')
 # The demo's pictures: (graph name, stage).
@@ -54,20 +62,64 @@ class CommandError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    """Reports usage errors in one line instead of the usage text plus the error."""
+    """One-line usage errors; every option may be given once; help text survives any terminal encoding."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.register('action', None, _Once)
+        self.register('action', 'store', _Once)
+        self.register('action', 'store_true', _OnceTrue)
 
     def error(self, message):
-        _say(f"{self.prog}: error: {message} (see '{self.prog} --help')", sys.stderr)
+        _say(f"{self.prog}: error: {_brief_quotes(message)} (see '{self.prog} --help')", error=True)
         self.exit(2)
+
+    def _print_message(self, message, file=None):
+        if message:
+            _say(message.rstrip('\n'), error=file is not sys.stdout)
 
 
 class _Once(argparse.Action):
-    """Stores an option's value, refusing a second one instead of silently keeping the last."""
+    """Stores an option's value, refusing a second one (the rule for every option) instead of keeping the last."""
 
     def __call__(self, parser, namespace, value, option_string=None):
-        if getattr(namespace, self.dest) is not None:
-            parser.error(f"{option_string} is given twice")
+        _first_time(self, parser, namespace)
         setattr(namespace, self.dest, value)
+
+
+class _OnceTrue(argparse.Action):
+    """A flag, given at most once like every other option."""
+
+    def __init__(self, option_strings, dest, default=False, required=False, help=None):  # noqa: A002
+        super().__init__(option_strings, dest, nargs=0, default=default, required=required, help=help)
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        _first_time(self, parser, namespace)
+        setattr(namespace, self.dest, True)
+
+
+def _first_time(action, parser, namespace):
+    if not action.option_strings:  # a positional: argparse may call it more than once
+        return
+    given = vars(namespace).setdefault('_given_options', set())
+    if action.dest in given:
+        parser.error(f"{'/'.join(action.option_strings)} is given twice")
+    given.add(action.dest)
+
+
+def _brief_quotes(message):
+    """message with each quoted value (argparse quotes what the user typed) cut to a readable length."""
+    return re.sub(r"'([^']{%d,})'" % (QUOTE_LIMIT + 1), lambda quoted: f"'{brief(quoted[1])}'", message)
+
+
+def _seconds(text):
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not seconds >= 0 or seconds == float('inf'):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds >= 0 (0: no limit), got {text!r}")
+    return seconds or None
 
 
 def _output_file(text):
@@ -99,6 +151,8 @@ def build_parser():
     draw.add_argument('--style', choices=viz.STYLES, default='micrograd',
                       help="micrograd (default): a box per value; book: the figures of \"Deep Learning from "
                            "Scratch\", ops as circles and each value and gradient written on its arrow")
+    draw.add_argument('--timeout', type=_seconds, default=viz.DOT_TIMEOUT, metavar='SECONDS',
+                      help=f"stop Graphviz after this many seconds (default {viz.DOT_TIMEOUT}; 0: no limit)")
     draw.set_defaults(run=run_draw)
 
     explain = commands.add_parser(
@@ -137,9 +191,20 @@ def _graph_arguments(command, verb):
 
 
 def main(argv=None):
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status (see the module's docstring)."""
+    with _signals_end_the_command():
+        try:
+            status = _run(sys.argv[1:] if argv is None else argv)
+        except KeyboardInterrupt:
+            status = _fail("interrupted", 130)
+        except _Ended as ended:
+            status = _fail(f"ended by {signal.Signals(ended.signal).name}", 128 + ended.signal)
+    return _flushed(status)
+
+
+def _run(argv):
     try:
-        args = build_parser().parse_args(_attach_expressions(sys.argv[1:] if argv is None else argv))
+        args = build_parser().parse_args(_attach_expressions(argv))
         args.run(args)
     except SystemExit as done:  # --help, --version and usage errors
         return done.code if isinstance(done.code, int) else 0
@@ -149,9 +214,63 @@ def main(argv=None):
         return _fail(error, 2)
     except (viz.GraphvizNotFound, viz.GraphvizFailed) as error:
         return _fail(error, 1)
-    except KeyboardInterrupt:
-        return _fail("interrupted", 130)
+    except _StdoutFailed as error:
+        return _fail(f"cannot write to standard output: {error.reason}", 1)
     return 0
+
+
+class _Ended(BaseException):
+    """SIGTERM or SIGHUP arrived: unwinds like Ctrl-C, so a running dot is stopped and temporary files go."""
+
+    def __init__(self, number):
+        super().__init__(number)
+        self.signal = number
+
+
+class _StdoutFailed(Exception):
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@contextlib.contextmanager
+def _signals_end_the_command():
+    """While the command runs (in the main thread), SIGTERM and SIGHUP raise _Ended instead of killing Python."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    numbers = [getattr(signal, name) for name in ('SIGTERM', 'SIGHUP') if hasattr(signal, name)]
+    previous = {number: signal.getsignal(number) for number in numbers}
+
+    def end(number, frame):
+        raise _Ended(number)
+    for number in numbers:
+        signal.signal(number, end)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _flushed(status):
+    """status, once stdout is flushed; a full disk or a closed pipe there is one line and status 1."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except OSError as error:
+        _quiet_stdout()
+        return _fail(f"cannot write to standard output: {error.strerror or error}", 1)
+    return status
+
+
+def _quiet_stdout():
+    """Point stdout at /dev/null, so Python's own flush at exit has nothing left to fail on."""
+    try:
+        sys.stdout = open(os.devnull, "w")  # open until the process exits
+        os.dup2(sys.stdout.fileno(), 1)
+    except (OSError, ValueError):
+        pass
 
 
 def _attach_expressions(argv):
@@ -166,15 +285,30 @@ def _attach_expressions(argv):
 
 
 def _fail(message, status):
-    _say(f"micrograd: error: {message}", sys.stderr)
+    try:
+        _say(f"micrograd: error: {message}", error=True)
+    except OSError:  # stderr itself cannot be written: the status is all that is left
+        pass
     return status
 
 
-def _say(line, stream=None):
-    """Print line to stream (stdout) even where its encoding cannot show it (é becomes \\xe9)."""
-    stream = stream or sys.stdout
+def _say(line, error=False):
+    """Print line to stdout (stderr if error) even where its encoding cannot show it (é becomes \\xe9).
+
+    Nothing is printed where the stream is closed (None). A failure to write
+    stdout (a closed pipe, a full disk) raises _StdoutFailed.
+    """
+    stream = sys.stderr if error else sys.stdout
+    if stream is None:
+        return
     encoding = getattr(stream, 'encoding', None) or 'utf-8'
-    print(line.encode(encoding, 'backslashreplace').decode(encoding), file=stream)
+    try:
+        print(line.encode(encoding, 'backslashreplace').decode(encoding), file=stream)
+    except OSError as failure:
+        if error:
+            raise
+        _quiet_stdout()
+        raise _StdoutFailed(failure.strerror or str(failure)) from None
 
 
 def run_draw(args):
@@ -182,12 +316,8 @@ def run_draw(args):
     backward = args.stage == 'backward'
     root = _expression_root(args.expr, args.items, backward) if args.expr is not None \
         else _example_root(args.items, backward)
-    with warnings.catch_warnings(record=True) as caught:  # shown as one line each, not as Python's warning
-        warnings.simplefilter('always')
-        graph = viz.draw_dot(root, rankdir=args.rankdir, show_grad=backward, style=args.style)
-    for warning in caught:
-        _say(f"micrograd: warning: {warning.message}", sys.stderr)
-    _save(graph, args.output)
+    graph = viz.draw_dot(root, rankdir=args.rankdir, show_grad=backward, style=args.style)
+    _save(graph, args.output, args.timeout)
     _say(f"wrote {args.output}")
 
 
@@ -224,7 +354,7 @@ def _example_root(items, backward):
                            "or --expr EXPRESSION with NAME=VALUE for each name", status=2)
     name = items[0]
     if name not in examples.GRAPHS:
-        raise CommandError(f"unknown graph {name!r}: choose from {', '.join(examples.GRAPHS)}", status=2)
+        raise CommandError(f"unknown graph {brief(repr(name))}: choose from {', '.join(examples.GRAPHS)}", status=2)
     return examples.GRAPHS[name](backward=backward).root
 
 
@@ -235,9 +365,15 @@ def _expression_root(source, assignments, backward):
     return root
 
 
-def _save(graph, path):
-    with _reporting_write_errors(path):
-        viz.save(graph, path)
+def _save(graph, path, timeout=viz.DOT_TIMEOUT):
+    """viz.save, with its warnings shown as one line each (not as Python's two-line warning)."""
+    with _reporting_write_errors(path), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        try:
+            viz.save(graph, path, timeout)
+        finally:
+            for warning in caught:
+                _say(f"micrograd: warning: {warning.message}", error=True)
 
 
 @contextlib.contextmanager
@@ -246,13 +382,16 @@ def _reporting_write_errors(path=None):
     try:
         yield
     except OSError as error:
-        raise CommandError(f"cannot write {path or error.filename or 'a file'}: {error.strerror or error}") from None
+        raise CommandError(f"cannot write {brief(path or error.filename or 'a file', PATH_LIMIT)}: "
+                           f"{error.strerror or error}") from None
 
 
 def run_demo(args):
     out = args.out
     try:
         out.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise CommandError(f"cannot create the directory {brief(out, PATH_LIMIT)}: it exists and is not a directory") from None
     except OSError as error:
         raise CommandError(f"cannot create the directory {out}: {error.strerror or error}") from None
     written = []

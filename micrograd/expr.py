@@ -23,6 +23,7 @@ from collections.abc import Mapping
 
 from micrograd import ops
 from micrograd.engine import Value
+from micrograd.messages import brief, brief_repr
 
 __all__ = ['evaluate', 'parse', 'parse_values', 'ExpressionError', 'FUNCTIONS', 'ALLOWED']
 
@@ -59,7 +60,7 @@ def evaluate(source, values):
     used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and node not in callees}
     unused = sorted(set(named) - used)
     if unused:
-        raise ExpressionError(f"{unused[0]} is given a value but is not used in the expression")
+        raise ExpressionError(f"{brief(unused[0])} is given a value but is not used in the expression")
     leaves = {name: _leaf(name, named) for name in sorted(used)}
     try:
         return _build(tree.body, leaves)
@@ -71,7 +72,7 @@ def _add(values, name, value):
     """values[name] = value, with name NFKC-normalized as Python normalizes identifiers."""
     name = unicodedata.normalize('NFKC', name)
     if name in values:
-        raise ExpressionError(f"{name} is given a value twice")
+        raise ExpressionError(f"{brief(name)} is given a value twice")
     values[name] = value
 
 
@@ -81,24 +82,30 @@ def parse(source):
         raise ExpressionError(f"the expression must be a string, got {type(source).__name__}")
     if not source.strip():
         raise ExpressionError("the expression is empty")
+    body = source.lstrip(' \t')  # " x+1": a leading space is how people keep argparse off "-x"
+    indent = len(source) - len(body)
     try:
-        tree = ast.parse(source, mode='eval')
+        tree = ast.parse(body, mode='eval')
     except SyntaxError as error:
         if 'int_max_str_digits' in error.msg:
             raise ExpressionError(f"invalid expression: a whole number has more than "
                                   f"{sys.get_int_max_str_digits()} digits") from None
-        raise ExpressionError(f"invalid expression: {error.msg} "
-                              f"({_place(source, error.lineno, error.offset)})") from None
+        if not error.offset:  # Python's parser reports the end of the text as column 0
+            raise ExpressionError(f"invalid expression: {error.msg} (at the end: it is incomplete)") from None
+        column = error.offset + (indent if error.lineno == 1 else 0)
+        raise ExpressionError(f"invalid expression: {error.msg} ({_place(source, error.lineno, column)})") from None
     except ValueError as error:  # e.g. a null character
         raise ExpressionError(f"invalid expression: {error}") from None
     except (RecursionError, MemoryError):
         raise ExpressionError("the expression is too long or nested too deeply for Python's parser") from None
     for node in ast.walk(tree):
         problem = _problem(node)
+        if isinstance(node, ast.Name) and keyword.iskeyword(node.id):  # 'ｉｆ' reads as 'if'
+            problem = _keyword_problem(ast.get_source_segment(body, node) or node.id, node.id)
         if problem:
-            raise ExpressionError(f"{problem} at {_node_place(source, node)}: use only {ALLOWED}")
+            raise ExpressionError(f"{problem} at {_node_place(source, body, node)}: use only {ALLOWED}")
         if isinstance(node, ast.Constant) and not _finite(node.value):
-            raise ExpressionError(f"the number at {_node_place(source, node)} is beyond the float range "
+            raise ExpressionError(f"the number at {_node_place(source, body, node)} is beyond the float range "
                                   f"(its size must be below about 1.8e308)")
     return tree
 
@@ -108,10 +115,14 @@ def _place(source, line, column):
     return f"line {line}, column {column}" if re.search('[\r\n]', source) else f"column {column}"
 
 
-def _node_place(source, node):
-    """Where a syntax node starts: ast counts columns in UTF-8 bytes, people in characters."""
-    line = re.split('\r\n|\r|\n', source)[node.lineno - 1]
-    return _place(source, node.lineno, len(line.encode('utf-8')[:node.col_offset].decode('utf-8', 'ignore')) + 1)
+def _node_place(source, body, node):
+    """Where a syntax node of body (source without its leading blanks) starts, in source's characters.
+
+    ast counts columns in UTF-8 bytes, people in characters.
+    """
+    line = re.split('\r\n|\r|\n', body)[node.lineno - 1]
+    column = len(line.encode('utf-8')[:node.col_offset].decode('utf-8', 'ignore')) + 1
+    return _place(source, node.lineno, column + (len(source) - len(body) if node.lineno == 1 else 0))
 
 
 def _finite(number):
@@ -156,13 +167,20 @@ def _source_name(node):
             ast.MatMult: '@', ast.Not: 'not', ast.Invert: '~'}.get(type(node), type(node).__name__.lower())
 
 
+def _keyword_problem(written, keyword_name):
+    if written == keyword_name:
+        return f"{keyword_name!r} is a Python keyword and cannot be a variable name"
+    return (f"{brief_repr(written)} reads as the keyword {keyword_name!r} (names are NFKC-normalized, as in "
+            "Python) and cannot be a variable name")
+
+
 def _leaf(name, values):
     if name not in values:
-        raise ExpressionError(f"{name} has no value: give it as {name}=NUMBER")
+        raise ExpressionError(f"{brief(name)} has no value: give it as {brief(name)}=NUMBER")
     try:
         return Value(values[name], label=name)
     except (TypeError, OverflowError) as error:
-        raise ExpressionError(f"the value of {name} is not a usable number: {error}") from None
+        raise ExpressionError(f"the value of {brief(name)} is not a usable number: {error}") from None
 
 
 def _build(body, leaves):
@@ -236,13 +254,15 @@ def parse_values(assignments):
             raise TypeError(f"each assignment must be a 'NAME=NUMBER' string, got {type(text).__name__} {text!r:.40}")
         name, equals, number = text.partition('=')
         name = unicodedata.normalize('NFKC', name.strip())
-        if not equals or not name.isidentifier() or keyword.iskeyword(name):
-            raise ExpressionError(f"expected NAME=NUMBER, got {text!r}")
+        if equals and keyword.iskeyword(name):
+            raise ExpressionError(_keyword_problem(text.partition('=')[0].strip(), name))
+        if not equals or not name.isidentifier():
+            raise ExpressionError(f"expected NAME=NUMBER, got {brief_repr(text)}")
         try:
             value = float(number)
         except ValueError:
-            raise ExpressionError(f"the value of {name} must be a number, got {number!r}") from None
+            raise ExpressionError(f"the value of {brief(name)} must be a number, got {brief_repr(number)}") from None
         if not math.isfinite(value):
-            raise ExpressionError(f"the value of {name} must be a finite number, got {number.strip()!r}")
+            raise ExpressionError(f"the value of {brief(name)} must be a finite number, got {brief_repr(number.strip())}")
         _add(values, name, value)
     return values

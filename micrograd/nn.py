@@ -11,8 +11,9 @@ import math
 import numbers
 import random
 
-from micrograd.atomic import write_atomically
+from micrograd.atomic import read_regular_file, write_atomically
 from micrograd.engine import Value, dot
+from micrograd.messages import PATH_LIMIT, brief, brief_repr
 
 # activation name: (repr prefix, the Value method applied to a neuron's sum, or None)
 ACTIVATIONS = {
@@ -32,6 +33,9 @@ INITS = {
 
 FORMAT = 'micrograd-model'
 VERSION = 1
+# A model file may have at most this many bytes (about 4 million parameters): load() refuses a larger
+# one before reading it, and save() refuses to write one.
+MAX_FILE_BYTES = 256 * 2**20
 
 
 class Module:
@@ -73,29 +77,36 @@ class Module:
         missing = [name for name, _ in named if name not in state]
         unexpected = [name for name in state if name not in names]
         if missing or unexpected:
-            raise ValueError(f"parameters do not match {self!r}: "
+            raise ValueError(f"parameters do not match {brief_repr(self)}: "
                              f"missing {_few(missing)}, unexpected {_few(unexpected)}")
         values = [_finite_number(state[name], f"parameter {name!r}") for name, _ in named]
         for (_, p), value in zip(named, values):
             p.data = value
 
     def architecture(self):
-        """The constructor arguments that rebuild this module (without its parameters)."""
-        raise NotImplementedError(f"{type(self).__name__} cannot be saved")
+        """The constructor arguments that rebuild this module, read from its current parts (no parameters).
+
+        Neurons whose activation differs from what those arguments give are listed
+        under 'activations' (e.g. {'neurons.1': 'tanh'}).
+        """
+        raise TypeError(f"a {type(self).__name__} cannot be saved: only Neuron, Layer and MLP can")
 
     def save(self, path):
         """Write architecture and parameters as JSON, atomically; floats round-trip exactly.
 
-        A subclass of Neuron, Layer or MLP is saved as that built-in type, which load() returns.
+        The file is checked with load()'s own rules before anything is replaced, so
+        save never writes a file that load() refuses or reads as another model: a
+        parameter that is not a finite number, a part that is not a Neuron, Layer
+        or MLP, or a subclass with its own __call__ or _forward raises ValueError
+        or TypeError naming it. Any other subclass of Neuron, Layer or MLP is saved
+        as that built-in type, which load() returns.
         """
-        document = {'format': FORMAT, 'version': VERSION,
-                    'model': {'type': _saved_type(self), **self.architecture()},
-                    'parameters': self.state_dict()}
-        for name, value in document['parameters'].items():
-            if not math.isfinite(value):
-                raise ValueError(f"cannot save {path}: parameter {name!r} is {value}")
-        text = json.dumps(document, indent=1)
-        write_atomically(path, lambda file: file.write(text.encode('utf-8')))
+        try:
+            data = json.dumps(_document(self), indent=1).encode('utf-8')
+            _checked(_parse(data))
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"cannot save {brief(path, PATH_LIMIT)}: {error}") from None
+        write_atomically(path, lambda file: file.write(data))
 
 
 class Neuron(Module):
@@ -115,8 +126,29 @@ class Neuron(Module):
         rng = random if rng is None else rng
         self.w = [Value(scale * rng.uniform(-1, 1)) for _ in range(nin)]
         self.b = Value(0)
-        self.nonlin = self.activation != 'linear'
-        self._activate = ACTIVATIONS[self.activation][1]
+
+    @property
+    def activation(self):
+        """The activation's name; setting it changes what the neuron computes (and what save() writes)."""
+        return self._activation
+
+    @activation.setter
+    def activation(self, name):
+        _choice(name, ACTIVATIONS, "activation")
+        self._activation = name
+        self._activate = ACTIVATIONS[name][1]
+
+    @property
+    def nonlin(self):
+        """micrograd's switch: False is linear; setting True makes a linear neuron ReLU."""
+        return self._activation != 'linear'
+
+    @nonlin.setter
+    def nonlin(self, value):
+        if not value:
+            self.activation = 'linear'
+        elif self._activation == 'linear':
+            self.activation = 'relu'
 
     def __call__(self, x):
         return self._forward(_inputs(x, len(self.w), self))
@@ -132,7 +164,11 @@ class Neuron(Module):
         return act if self._activate is None else self._activate(act)
 
     def architecture(self):
+        self._checked_parts('')
         return {'nin': len(self.w), 'activation': self.activation}
+
+    def _checked_parts(self, where):
+        _check_forward(self, Neuron, where or 'the Neuron')
 
     def __repr__(self):
         return f"{ACTIVATIONS[self.activation][0]}Neuron({len(self.w)})"
@@ -161,8 +197,17 @@ class Layer(Module):
         return self.neurons
 
     def architecture(self):
+        self._checked_parts('')
         first = self.neurons[0]
-        return {'nin': len(first.w), 'nout': len(self.neurons), 'activation': first.activation}
+        return _with_overrides({'nin': len(first.w), 'nout': len(self.neurons), 'activation': first.activation},
+                               self, lambda prefix: first.activation)
+
+    def _checked_parts(self, where):
+        _check_forward(self, Layer, where or 'the Layer')
+        if not self.neurons:
+            raise ValueError(f"{where or 'the Layer'} has no neurons")
+        for j, neuron in enumerate(self.neurons):
+            _check_part(neuron, Neuron, f"{where}.neurons.{j}" if where else f"neurons.{j}")
 
     def __repr__(self):
         return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
@@ -200,30 +245,41 @@ class MLP(Module):
         return [n for layer in self.layers for n in layer.neurons]
 
     def architecture(self):
-        return {'nin': len(self.layers[0].neurons[0].w), 'nouts': [len(layer.neurons) for layer in self.layers],
-                'activation': self.activation, 'output_activation': self.output_activation}
+        self._checked_parts('')
+        last = f"layers.{len(self.layers) - 1}."
+        return _with_overrides(
+            {'nin': len(self.layers[0].neurons[0].w), 'nouts': [len(layer.neurons) for layer in self.layers],
+             'activation': self.activation, 'output_activation': self.output_activation},
+            self, lambda prefix: self.output_activation if prefix.startswith(last) else self.activation)
+
+    def _checked_parts(self, where):
+        _check_forward(self, MLP, 'the MLP')
+        if not self.layers:
+            raise ValueError("the MLP has no layers")
+        for i, layer in enumerate(self.layers):
+            _check_part(layer, Layer, f"layers.{i}")
 
     def __repr__(self):
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
 
 
 def load(path):
-    """The Neuron, Layer or MLP that `save(path)` wrote; a bad file raises ValueError naming path and problem."""
-    with open(path, 'rb') as file:
-        raw = file.read()
+    """The Neuron, Layer or MLP that `save(path)` wrote; a bad file raises ValueError naming path and problem.
+
+    Everything is checked before anything is built: keys, architecture, parameter
+    names and numbers, so a wrong file costs at most the time to read it; a file
+    larger than MAX_FILE_BYTES is refused before it is read, an unknown key
+    before its value is parsed. A FIFO, device or directory raises OSError.
+    """
+    data = read_regular_file(path, MAX_FILE_BYTES, 'model file')
     try:
-        document = json.loads(raw.decode('utf-8'), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
-        raise ValueError(f"{path}: not a micrograd model file: invalid JSON ({error})") from None
-    except ValueError as error:
-        raise ValueError(f"{path}: {error}") from None
-    try:
-        return _from_document(document)
+        return _built(_checked(_parse(data)))
     except (TypeError, ValueError) as error:
-        raise ValueError(f"{path}: {error}") from None
+        raise ValueError(f"{brief(path, PATH_LIMIT)}: {error}") from None
 
 
 _MODULES = {'Neuron': Neuron, 'Layer': Layer, 'MLP': MLP}
+_FILE_KEYS = ('format', 'version', 'model', 'parameters')
 
 
 def _saved_type(module):
@@ -232,39 +288,189 @@ def _saved_type(module):
                 type(module).__name__)
 
 
-def _from_document(document):
-    if not isinstance(document, dict):
-        raise ValueError(f"expected a JSON object, got {type(document).__name__}")
-    _require_keys(document, ('format', 'version', 'model', 'parameters'), "the file")
+# The file format, one definition used both ways: _document (what save writes), then _parse and
+# _checked (what load accepts, which save also applies before writing), then _built.
+
+def _document(module):
+    """The JSON document of module, read from what it computes."""
+    architecture = module.architecture()  # checks the parts first
+    parameters = {}
+    for name, p in module.named_parameters():
+        if not isinstance(p, Value):
+            raise TypeError(f"parameter {name!r} is a {type(p).__name__} ({brief_repr(p)}), not a Value")
+        parameters[name] = _finite_number(p.data, f"parameter {name!r}")
+    return {'format': FORMAT, 'version': VERSION, 'model': {'type': _saved_type(module), **architecture},
+            'parameters': parameters}
+
+
+def _parse(data):
+    """The file's top-level JSON object; each key is checked before its value is parsed, so junk never is."""
+    if len(data) > MAX_FILE_BYTES:
+        raise ValueError(f"the model file would have {len(data):,} bytes, more than the {MAX_FILE_BYTES:,} "
+                         f"load() reads")
+    decoder = json.JSONDecoder(parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+    try:
+        text = data.decode('utf-8')
+        position = _skip_space(text, 0)
+        if not text.startswith('{', position):
+            raise ValueError(f"expected a JSON object, got {_json_kind(decoder, text, position)}")
+        document = {}
+        position = _skip_space(text, position + 1)
+        while not text.startswith('}', position):
+            if not text.startswith('"', position):
+                raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, position)
+            key, position = decoder.raw_decode(text, position)
+            if key not in _FILE_KEYS or key in document:
+                what = 'appears twice' if key in document else f"is not one of {list(_FILE_KEYS)}"
+                raise ValueError(f"the key {brief_repr(key)} {what}")
+            position = _expect(text, _skip_space(text, position), ':', "':' delimiter")
+            document[key], position = decoder.raw_decode(text, _skip_space(text, position))
+            position = _skip_space(text, position)
+            if not text.startswith('}', position):
+                position = _skip_space(text, _expect(text, position, ',', "',' delimiter"))
+        if _skip_space(text, position + 1) != len(text):
+            raise json.JSONDecodeError("Extra data", text, position + 1)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise ValueError(f"not a micrograd model file: invalid JSON ({error})") from None
+    return document
+
+
+def _checked(document):
+    """(class, constructor arguments, activation overrides, parameter values): load()'s rules, nothing built."""
+    _require_keys(document, _FILE_KEYS, "the file")
     if document['format'] != FORMAT:
-        raise ValueError(f"format is {document['format']!r}, expected {FORMAT!r}")
+        raise ValueError(f"format is {brief_repr(document['format'])}, expected {FORMAT!r}")
     if type(document['version']) is not int or document['version'] != VERSION:
-        raise ValueError(f"unsupported version {document['version']!r}, expected {VERSION}")
+        raise ValueError(f"unsupported version {brief_repr(document['version'])}, expected {VERSION}")
     spec, parameters = document['model'], document['parameters']
     if not isinstance(spec, dict) or not isinstance(spec.get('type'), str) or spec['type'] not in _MODULES:
         raise ValueError(f"'model' must be an object whose 'type' is one of {sorted(_MODULES)}")
     if not isinstance(parameters, dict):
         raise ValueError(f"'parameters' must be an object of name -> number, got {type(parameters).__name__}")
     cls = _MODULES[spec['type']]
-    arguments = {key: value for key, value in spec.items() if key != 'type'}
-    expected = cls.architecture_keys
-    _require_keys(arguments, expected, f"'model' ({spec['type']})")
-    if set(arguments) != set(expected):
-        raise ValueError(f"'model' ({spec['type']}) has unexpected keys {sorted(set(arguments) - set(expected))}")
-    count = _parameter_count(arguments)
-    if count != len(parameters):
-        raise ValueError(f"the architecture has {count} parameters but the file lists {len(parameters)}")
+    arguments = {key: value for key, value in spec.items() if key not in ('type', 'activations')}
+    _require_keys(arguments, cls.architecture_keys, f"'model' ({spec['type']})")
+    unexpected = sorted(set(arguments) - set(cls.architecture_keys))
+    if unexpected:
+        raise ValueError(f"'model' ({spec['type']}) has unexpected keys {_few(unexpected)}")
+    for key in ('activation', 'output_activation'):
+        if key in arguments:
+            _choice(arguments[key], ACTIVATIONS, key.replace('_', ' '))
+    sizes = [_check_size(arguments['nin'], "nin")] + _sizes(arguments.get('nouts', [arguments.get('nout', 1)]))
+    count = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    mismatch = f"the architecture has {count} parameters but the file lists {len(parameters)}"
+    if count > 2 * len(parameters) + 100:  # listing the expected names would cost more than the file did
+        raise ValueError(mismatch)
+    prefixes = _neuron_prefixes(spec['type'], sizes[1:])
+    names = [f"{prefix}{name}" for prefix, nin in zip(prefixes, _neuron_inputs(sizes))
+             for name in _neuron_parameter_names(nin)]
+    if count != len(parameters) or set(names) != set(parameters):
+        raise ValueError(f"{mismatch if count != len(parameters) else 'the parameter names do not match it'}: "
+                         f"missing {_few([name for name in names if name not in parameters])}, "
+                         f"unexpected {_few(sorted(set(parameters) - set(names)))}")
+    overrides = _checked_overrides(spec.get('activations', {}), prefixes)
+    values = [_finite_number(parameters[name], f"parameter {name!r}") for name in names]
+    return cls, arguments, overrides, values
+
+
+def _built(checked):
+    cls, arguments, overrides, values = checked
     model = cls(**arguments, rng=random.Random(0))  # init draws are overwritten; the global random is untouched
-    model.load_state_dict(parameters)
+    for prefix, neuron in zip(_neuron_prefixes(_saved_type(model), _widths(model)), model._neurons()):
+        neuron.activation = overrides.get(prefix[:-1], neuron.activation)
+    for p, value in zip(model.parameters(), values):
+        p.data = value
     return model
 
 
-def _parameter_count(arguments):
-    """How many parameters an architecture has (checked before anything is built)."""
-    nin = arguments['nin']
-    nouts = arguments.get('nouts', [arguments.get('nout', 1)])
-    sizes = [_check_size(nin, "nin")] + _sizes(nouts)
-    return sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+def _neuron_prefixes(kind, widths):
+    """Each neuron's parameter-name prefix in parameters() order: '', 'neurons.J.' or 'layers.I.neurons.J.'."""
+    if kind == 'Neuron':
+        return ['']
+    if kind == 'Layer':
+        return [f"neurons.{j}." for j in range(widths[0])]
+    return [f"layers.{i}.neurons.{j}." for i, width in enumerate(widths) for j in range(width)]
+
+
+def _neuron_inputs(sizes):
+    """Each neuron's input count, for layer sizes [nin, nout1, nout2, ...]."""
+    return [nin for nin, nout in zip(sizes, sizes[1:]) for _ in range(nout)]
+
+
+def _neuron_parameter_names(nin):
+    return [f"w.{i}" for i in range(nin)] + ['b']
+
+
+def _widths(module):
+    return [len(layer.neurons) for layer in module.layers] if isinstance(module, MLP) else \
+        [len(module.neurons)] if isinstance(module, Layer) else [1]
+
+
+def _with_overrides(architecture, module, expected):
+    """architecture plus 'activations': {neuron: name} for each neuron whose activation expected() does not give."""
+    prefixes = _neuron_prefixes(_saved_type(module), _widths(module))
+    overrides = {prefix[:-1]: neuron.activation for prefix, neuron in zip(prefixes, module._neurons())
+                 if neuron.activation != expected(prefix)}
+    return {**architecture, 'activations': overrides} if overrides else architecture
+
+
+def _checked_overrides(overrides, prefixes):
+    if not isinstance(overrides, dict):
+        raise ValueError(f"'activations' must be an object of neuron -> activation, got {type(overrides).__name__}")
+    neurons = {prefix[:-1] for prefix in prefixes}
+    for neuron, activation in overrides.items():
+        if neuron not in neurons:
+            raise ValueError(f"'activations' names {brief_repr(neuron)}, which is not a neuron of the architecture")
+        _choice(activation, ACTIVATIONS, f"activation of {neuron}")
+    return overrides
+
+
+def _check_part(part, cls, where):
+    """Refuse a part save() cannot describe: not the built-in class, or a subclass computing its own way."""
+    if not isinstance(part, cls):
+        raise TypeError(f"{where} is a {type(part).__name__} ({brief_repr(part)}), not a {cls.__name__}: "
+                        "only an MLP of Layers of Neurons can be saved")
+    part._checked_parts(where)
+
+
+def _check_forward(module, base, where):
+    mro = type(module).__mro__
+    for cls in mro[:mro.index(base)]:
+        for name in ('__call__', '_forward'):
+            if name in vars(cls):
+                raise TypeError(f"{where} is a {type(module).__name__}, whose {cls.__name__}.{name} replaces "
+                                f"{base.__name__}'s: a model file cannot say what it computes")
+
+
+def _skip_space(text, position):
+    while position < len(text) and text[position] in ' \t\n\r':
+        position += 1
+    return position
+
+
+def _expect(text, position, char, what):
+    if not text.startswith(char, position):
+        raise json.JSONDecodeError(f"Expecting {what}", text, position)
+    return position + 1
+
+
+def _json_kind(decoder, text, position):
+    """The kind of JSON value at position, read no further than needed (an array is not parsed)."""
+    kinds = {'[': 'an array', '"': 'a string'}
+    if text[position:position + 1] in kinds:
+        return kinds[text[position]]
+    value, _ = decoder.raw_decode(text, position)  # a number, true, false or null: short
+    return {bool: 'a boolean', type(None): 'null'}.get(type(value), 'a number')
+
+
+def _unique_keys(pairs):
+    """A JSON object as a dict, refusing a key given twice (json would silently keep the last)."""
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen = set()
+        twice = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise ValueError(f"the key {brief_repr(twice)} appears twice in an object")
+    return result
 
 
 def _inputs(x, nin, module):
@@ -272,9 +478,9 @@ def _inputs(x, nin, module):
     try:
         got = len(x)
     except TypeError:
-        raise TypeError(f"{module!r} expects a sequence of {nin} inputs, got {type(x).__name__}") from None
+        raise TypeError(f"{brief_repr(module)} expects a sequence of {nin} inputs, got {type(x).__name__}") from None
     if got != nin:
-        raise ValueError(f"{module!r} expects {nin} inputs, got {got}")
+        raise ValueError(f"{brief_repr(module)} expects {nin} inputs, got {got}")
     return [xi if isinstance(xi, Value) else Value(xi) for xi in x]
 
 

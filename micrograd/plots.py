@@ -1,22 +1,34 @@
-"""PNG plots of training: the loss curve and a classifier's decision boundary.
+"""Plots of training: the loss curve and a classifier's decision boundary, as PNG, SVG or PDF.
 
 Uses matplotlib's object API with the Agg canvas (no pyplot, no global
 backend switch, so notebooks keep their own), imported only when a plot is
-made. Files are written atomically.
+made. The file's extension picks the format (checked before any work); files
+are written atomically, following micrograd.atomic's rules.
 """
 
 import numbers
+from collections.abc import Mapping, Sequence
 
 import micrograd
 from micrograd._optional import require
 from micrograd.atomic import write_atomically
+from micrograd.messages import brief_repr
 from micrograd.training import argmax
+
+__all__ = ['save_loss_curve', 'save_decision_boundary', 'EXTENSIONS']
+
+# File extension -> matplotlib format.
+EXTENSIONS = {'.png': 'png', '.svg': 'svg', '.pdf': 'pdf'}
 
 
 def save_loss_curve(history, path):
-    """Plot history['loss'] (and history['accuracy'], if present) per epoch into a PNG at path."""
+    """Plot history['loss'] (and history['accuracy'], if present) per epoch into path (.png .svg .pdf)."""
     Figure = require('matplotlib.figure', extra='train').Figure
 
+    file_format = _format(path)
+    if not isinstance(history, Mapping) or not isinstance(history.get('loss'), Sequence) or not history['loss']:
+        raise ValueError(f"history must be a dict with a non-empty 'loss' list, as training.fit returns, "
+                         f"got {brief_repr(history)}")
     figure = Figure(figsize=(6, 4), layout='tight')
     axes = figure.subplots()
     epochs = range(1, len(history['loss']) + 1)
@@ -28,11 +40,11 @@ def save_loss_curve(history, path):
         accuracy_axes.plot(epochs, history['accuracy'], color='tab:orange')
         accuracy_axes.set(ylabel='accuracy', ylim=(0, 1.05))
         accuracy_axes.tick_params(axis='y', labelcolor='tab:orange')
-    _save(figure, path)
+    _save(figure, path, file_format)
 
 
 def save_decision_boundary(model, X, y, path, threshold=0.0, resolution=100):
-    """Colour the plane by the model's predicted class and scatter the labelled points into a PNG at path.
+    """Colour the plane by the model's predicted class and scatter the labelled points into path (.png .svg .pdf).
 
     A one-output model predicts class 1 where its output exceeds `threshold`
     (0 for hinge scores, 0.5 for sigmoid probabilities); a model with several
@@ -41,8 +53,11 @@ def save_decision_boundary(model, X, y, path, threshold=0.0, resolution=100):
     """
     Figure = require('matplotlib.figure', extra='train').Figure
 
+    file_format = _format(path)
     if not isinstance(resolution, numbers.Integral) or isinstance(resolution, bool) or resolution < 2:
         raise ValueError(f"resolution must be an int >= 2 (grid points per axis), got {resolution!r:.60}")
+    if not len(X) or len(X) != len(y):
+        raise ValueError(f"X and y must be non-empty and of the same length, got {len(X)} and {len(y)}")
     xs, ys = _grid_axis(X, 0, resolution), _grid_axis(X, 1, resolution)
     with micrograd.no_grad():
         classes = [[_predicted_class(model([u, v]), threshold) for u in xs] for v in ys]
@@ -53,7 +68,7 @@ def save_decision_boundary(model, X, y, path, threshold=0.0, resolution=100):
     axes.contourf(xs, ys, classes, levels=[c - 0.5 for c in range(n_classes + 1)], alpha=0.6, **colours)
     axes.scatter([p[0] for p in X], [p[1] for p in X], c=y, s=30, edgecolors='black', **colours)
     axes.set(xlim=(xs[0], xs[-1]), ylim=(ys[0], ys[-1]), title='decision boundary')
-    _save(figure, path)
+    _save(figure, path, file_format)
 
 
 def _grid_axis(X, column, resolution):
@@ -67,5 +82,10 @@ def _predicted_class(output, threshold):
     return argmax(output)
 
 
-def _save(figure, path):
-    write_atomically(path, lambda file: figure.savefig(file, format='png', dpi=100))
+def _format(path):
+    from micrograd.viz import output_format
+    return output_format(path, EXTENSIONS)
+
+
+def _save(figure, path, file_format):
+    write_atomically(path, lambda file: figure.savefig(file, format=file_format, dpi=100))

@@ -63,6 +63,7 @@ def fit(model, X, y, loss='hinge', optimizer=None, epochs=100, batch_size=None, 
     if not callable(getattr(optimizer, 'step', None)):
         raise TypeError(f"optimizer must be an object with step(), e.g. micrograd.optim.Adam(model.parameters()), "
                         f"got {type(optimizer).__name__}: {optimizer!r:.60}")
+    _check_optimizer_trains(optimizer, model)
     rng = random.Random(random_state)
     order = list(range(len(X)))
     history = {'loss': [], 'accuracy': []}
@@ -114,6 +115,18 @@ def moons_demo(out_dir, progress=True, random_state=1, steps=100):
     plots.save_loss_curve(history, files[0])
     plots.save_decision_boundary(model, X, y, files[1])
     return {'loss': history['loss'][-1], 'accuracy': history['accuracy'][-1], 'history': history, 'files': files}
+
+
+def _check_optimizer_trains(optimizer, model):
+    """Refuse an optimizer whose params (where it lists them) hold none of the model's: it would train nothing."""
+    params = getattr(optimizer, 'params', None)
+    if params is None:
+        return
+    ours = {id(p) for p in model.parameters()}
+    if not any(id(p) in ours for p in params):
+        raise ValueError(f"the optimizer updates none of the model's {len(ours)} parameters (was it made for "
+                         "another model, or before the model's parameters were replaced?); make it from this "
+                         "model, e.g. micrograd.optim.SGD(model.parameters(), lr=0.1)")
 
 
 def _check_data(X, y, binary):

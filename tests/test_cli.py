@@ -2,8 +2,11 @@
 
 import os
 import re
+import signal
+import stat
 import subprocess
 import sys
+import time
 import types
 import xml.etree.ElementTree as ET
 
@@ -76,7 +79,7 @@ def test_draw_expression_forward_stage_has_no_gradients(tmp_path, capsys):
     (['draw', '--expr', '[x for x in y]'], 'listcomp'),
     (['draw', '--expr', 'tanh(x=1)'], 'without keywords'),
     (['draw', '--expr', 'foo(x)', 'x=1'], r'unknown function foo\(\)'),
-    (['draw', '--expr', 'x +', 'x=1'], 'invalid expression'),
+    (['draw', '--expr', 'x +', 'x=1'], r'invalid expression: invalid syntax \(at the end: it is incomplete\)$'),
     (['draw', '--expr', 'x * y', 'x=1'], 'y has no value'),
     (['draw', '--expr', 'x', 'x=1', 'x=2'], 'x is given a value twice'),
     (['draw', '--expr', 'x', 'x=abc'], "the value of x must be a number, got 'abc'"),
@@ -139,14 +142,17 @@ def test_names_are_nfkc_normalized_like_pythons(source, values, label, tmp_path,
     assert [label, 'data 3', 'grad 2'] in svg_boxes(out)  # d(2x)/dx = 2
 
 
-def test_a_long_flat_sum_draws_with_a_one_line_size_warning(tmp_path, capsys):
+def test_a_long_flat_sum_is_written_as_dot_text_and_refused_at_once_for_rendering(tmp_path, capsys):
     out = tmp_path / 'sum.dot'
-    status, stdout, stderr = run(['draw', '--expr', '+'.join(['x'] * 2500), 'x=1', '-o', str(out)], capsys)
-    assert (status, stdout) == (0, f'wrote {out}\n')
-    assert stderr == ('micrograd: warning: the graph has 2500 Values (more than 2000): rendering it may take '
-                      'minutes; consider drawing a smaller sub-expression\n')
-    # x is one leaf used 2,500 times: its gradient is 2,500.
-    assert '>data 2500</TD><TD>grad 1<' in out.read_text() and '>grad 2500<' in out.read_text()
+    assert run(['draw', '--expr', '+'.join(['x'] * 2500), 'x=1', '-o', str(out)], capsys) == (0, f'wrote {out}\n', '')
+    # x is one leaf used 2,500 times: its gradient is 2,500; the layout is marked for dot's fast passes.
+    text = out.read_text()
+    assert '>data 2500</TD><TD>grad 1<' in text and '>grad 2500<' in text and 'nslimit=1' in text
+    status, stdout, stderr = run(['draw', '--expr', '+'.join(['x'] * 2500), 'x=1', '-o', str(tmp_path / 's.svg')],
+                                 capsys)
+    assert (status, stdout) == (1, '') and stderr.count('\n') == 1
+    assert stderr.startswith('micrograd: error: the graph is too large for Graphviz: its layout needs about 12,')
+    assert os.listdir(tmp_path) == ['sum.dot']
 
 
 @pytest.mark.parametrize('name, message', [
@@ -304,3 +310,178 @@ def test_console_script_is_installed(tmp_path):
     script = os.path.join(os.path.dirname(sys.executable), 'micrograd')
     done = subprocess.run([script, '--version'], capture_output=True, text=True, timeout=60)
     assert done.stdout == f'micrograd {micrograd.__version__}\n'
+
+
+# Hostile review (issue 15): every path ends in one line and a documented status.
+
+@pytest.mark.parametrize('env', [{'PYTHONIOENCODING': 'ascii'}, {'LC_ALL': 'C', 'LANG': 'C', 'PYTHONUTF8': '0'}])
+def test_help_works_where_stdout_cannot_encode_its_text(tmp_path, env):
+    done = micrograd_process('draw', '--help', cwd=tmp_path, env={**os.environ, **env})
+    assert (done.returncode, done.stderr) == (0, '')
+    assert 'NFKC-normalized as in Python (\\ufb01 is fi)' in done.stdout and '--expr' in done.stdout
+
+
+def test_a_full_disk_on_stdout_is_one_line_and_status_1(tmp_path):
+    with open('/dev/full', 'w') as full:
+        done = subprocess.run([sys.executable, '-m', 'micrograd', 'draw', 'apple', '-o', 'apple.svg'], cwd=tmp_path,
+                              stdout=full, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert (done.returncode, done.stderr) == (1, 'micrograd: error: cannot write to standard output: '
+                                                 'No space left on device\n')
+    assert 'data 220' in svg_texts(tmp_path / 'apple.svg')
+
+
+@pytest.mark.parametrize('argv', [['--help'], ['draw', 'apple', '-o', 'apple.svg'], ['--version']])
+def test_a_pipe_closed_early_is_one_line_and_status_1(tmp_path, argv):
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # like `| head -0`: nobody reads, so the first write fails
+    try:
+        done = subprocess.run([sys.executable, '-m', 'micrograd', *argv], cwd=tmp_path, stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=60)
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (1, 'micrograd: error: cannot write to standard output: Broken pipe\n')
+
+
+@pytest.mark.parametrize('expression', [' x+1', 'x+1  ', '\tx + 1'])
+def test_an_expression_may_have_leading_and_trailing_blanks(expression, tmp_path, capsys):
+    out = tmp_path / 'e.svg'
+    assert run(['draw', '--expr', expression, 'x=2', '-o', str(out)], capsys)[0] == 0
+    assert ['x', 'data 2', 'grad 1'] in svg_boxes(out) and ['data 3', 'grad 1'] in svg_boxes(out)
+
+
+def test_an_error_after_leading_blanks_points_at_the_column_the_user_typed(capsys):
+    assert run(['draw', '--expr', '   x.y', 'x=1', '-o', 'e.svg'], capsys)[2].startswith(
+        'micrograd: error: attribute access (.y) is not allowed at column 4')
+
+
+@pytest.mark.parametrize('argv, message', [
+    (['--expr', 'ｉｆ + 1'], "'ｉｆ' reads as the keyword 'if' (names are NFKC-normalized, as in Python) and cannot "
+                          "be a variable name at column 1"),
+    (['--expr', 'x', 'ｉｆ=1'], "'ｉｆ' reads as the keyword 'if'"),
+    (['--expr', 'if'], "invalid expression: invalid syntax"),
+])
+def test_a_keyword_in_disguise_gets_a_message_that_can_be_followed(argv, message, capsys):
+    status, _, stderr = run(['draw', *argv, '-o', 'e.svg'], capsys)
+    assert status == 2 and stderr.count('\n') == 1 and message in stderr
+
+
+@pytest.mark.parametrize('argv', [
+    ['--expr', 'x', 'x' * 1_000_000 + '=1'],
+    ['--expr', 'y' * 1_000_000],
+    ['--expr', 'x', 'x=' + '9' * 1_000_000],
+    ['--expr', 'x', 'apple' * 200_000],
+    ['apple', '--rankdir', 'X' * 1_000_000],
+    ['apple', '--stage', 'X' * 1_000_000],
+    ['banana' * 200_000],
+    ['apple', '--timeout', 'X' * 1_000_000],
+])
+def test_errors_quote_a_bounded_prefix_of_a_long_argument(argv, capsys, tmp_path):
+    status, _, stderr = run(['draw', *argv, '-o', str(tmp_path / 'e.svg')], capsys)
+    assert status == 2 and stderr.count('\n') == 1 and len(stderr) < 500, stderr[:300]
+    assert ' characters)' in stderr
+
+
+@pytest.mark.parametrize('argv, option', [
+    (['draw', 'apple', '-o', 'a.svg', '-o', 'b.svg'], '-o/--output'),
+    (['draw', 'apple', '-o', 'a.svg', '--output=b.svg'], '-o/--output'),
+    (['draw', 'apple', '-o', 'a.svg', '--stage', 'forward', '--stage', 'backward'], '--stage'),
+    (['draw', 'apple', '-o', 'a.svg', '--rankdir', 'LR', '--rankdir', 'LR'], '--rankdir'),
+    (['draw', 'apple', '-o', 'a.svg', '--timeout', '5', '--timeout', '9'], '--timeout'),
+    (['draw', '--expr', 'x', '--expr=y', 'x=1', '-o', 'a.svg'], '--expr'),
+    (['demo', '--out', 'a', '--out', 'b'], '--out'),
+    (['demo', '--no-train', '--no-train'], '--no-train'),
+])
+def test_every_option_given_twice_is_refused_by_the_same_rule(argv, option, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    status, stdout, stderr = run(argv, capsys)
+    assert (status, stdout) == (2, '') and os.listdir(tmp_path) == []
+    assert stderr == f"micrograd {argv[0]}: error: {option} is given twice (see 'micrograd {argv[0]} --help')\n"
+
+
+@pytest.mark.parametrize('make', ['device', 'fifo'])
+def test_an_output_that_is_not_a_regular_file_is_refused_in_one_line(make, tmp_path, capsys):
+    special = tmp_path / 'special'
+    if make == 'fifo':
+        os.mkfifo(special)
+    else:
+        try:
+            os.mknod(special, stat.S_IFCHR | 0o666, os.makedev(1, 7))  # like /dev/full
+        except PermissionError:
+            pytest.skip("creating a device node needs root")
+    (tmp_path / 'full.svg').symlink_to(special)
+    status, stdout, stderr = run(['draw', 'apple', '-o', str(tmp_path / 'full.svg')], capsys)
+    kind = 'a FIFO' if make == 'fifo' else 'a character device'
+    assert (status, stdout) == (1, '')
+    assert stderr == (f"micrograd: error: cannot write {tmp_path / 'full.svg'}: it is {kind}, not a regular file; "
+                      "micrograd only writes and reads regular files\n")
+    assert not stat.S_ISREG(os.lstat(special).st_mode)
+
+
+def test_a_read_only_output_is_refused_in_one_line(tmp_path, capsys):
+    out = tmp_path / 'apple.svg'
+    out.write_text('mine')
+    out.chmod(0o444)
+    status, _, stderr = run(['draw', 'apple', '-o', str(out)], capsys)
+    assert status == 1 and out.read_text() == 'mine'
+    assert stderr == (f"micrograd: error: cannot write {out}: the file is read-only (mode 0444) for this process; "
+                      "micrograd does not replace it\n")
+
+
+SLOW_SUM = '+'.join(['x'] * 300)
+
+
+def test_a_render_over_the_time_limit_is_one_line_and_status_1(tmp_path, capsys):
+    out = tmp_path / 'sum.svg'
+    status, stdout, stderr = run(['draw', '--expr', SLOW_SUM, 'x=1', '--timeout', '0.3', '-o', str(out)], capsys)
+    assert (status, stdout) == (1, '') and os.listdir(tmp_path) == []
+    warning, error = stderr.splitlines()
+    # 599 nodes, 897 edges; the edge from x to the i-th op from the top skips 598 - 2i ranks: 89,102 in all, x 2.
+    assert warning.startswith("micrograd: warning: the graph's layout needs about 179,700 nodes")
+    assert error.startswith("micrograd: error: Graphviz's dot did not finish the layout within 0.3 s and was stopped")
+
+
+@pytest.mark.parametrize('signal_number, status, name', [(signal.SIGTERM, 143, 'SIGTERM'), (signal.SIGHUP, 129, 'SIGHUP'),
+                                                         (signal.SIGINT, 130, None)])
+def test_ending_the_command_stops_dot_and_leaves_no_file(tmp_path, signal_number, status, name):
+    process = subprocess.Popen([sys.executable, '-m', 'micrograd', 'draw', '--expr', SLOW_SUM, 'x=1', '--timeout', '0',
+                                '-o', 'sum.svg'], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    dots = _wait_for_dot(process.pid)
+    process.send_signal(signal_number)
+    stdout, stderr = process.communicate(timeout=60)
+    assert (process.returncode, stdout) == (status, '')
+    assert stderr.splitlines()[-1] == f"micrograd: error: {f'ended by {name}' if name else 'interrupted'}"
+    assert 'Traceback' not in stderr and all(not _alive(dot) for dot in dots) and os.listdir(tmp_path) == []
+
+
+def _wait_for_dot(pid):
+    from tests.test_viz import dot_children
+    for _ in range(1200):
+        dots = dot_children(pid)
+        if dots:
+            return dots
+        time.sleep(0.05)
+    raise AssertionError("dot never started")
+
+
+def _alive(pid):
+    try:
+        with open(f'/proc/{pid}/stat') as file:
+            return file.read().rsplit(')', 1)[1].split()[0] != 'Z'
+    except FileNotFoundError:
+        return False
+
+
+def test_demo_into_something_that_is_not_a_directory_says_so(tmp_path, capsys):
+    (tmp_path / 'file').write_text('')
+    status, _, stderr = run(['demo', '--no-train', '--out', str(tmp_path / 'file')], capsys)
+    assert (status, stderr) == (1, f"micrograd: error: cannot create the directory {tmp_path / 'file'}: it exists and "
+                                   "is not a directory\n")
+
+
+def test_demo_refuses_to_replace_a_read_only_file_in_one_line(tmp_path, capsys):
+    (tmp_path / 'apple-forward.svg').write_text('mine')
+    (tmp_path / 'apple-forward.svg').chmod(0o444)
+    status, _, stderr = run(['demo', '--no-train', '--out', str(tmp_path)], capsys)
+    assert status == 1 and stderr.count('\n') == 1 and 'read-only (mode 0444)' in stderr
+    assert (tmp_path / 'apple-forward.svg').read_text() == 'mine'

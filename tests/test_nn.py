@@ -5,6 +5,9 @@ import math
 import os
 import random
 import stat
+import subprocess
+import sys
+import tracemalloc
 
 import pytest
 import torch
@@ -372,7 +375,7 @@ def test_saved_floats_round_trip_exactly(tmp_path_factory, weights):
 def test_save_refuses_non_finite_parameters_and_writes_nothing(tmp_path):
     model = Neuron(2)
     model.b.data = math.inf
-    with pytest.raises(ValueError, match="parameter 'b' is inf"):
+    with pytest.raises(ValueError, match="m.json: parameter 'b' must be finite, got inf"):
         model.save(tmp_path / 'm.json')
     assert os.listdir(tmp_path) == []
 
@@ -417,7 +420,8 @@ BAD_FILES = {
     'truncated': (json.dumps(_good_document()).encode()[:80], 'invalid JSON'),
     'empty': (b'', 'invalid JSON'),
     'not utf-8': (b'\xff\xfe{}', 'invalid JSON'),
-    'a list': ([1, 2], 'expected a JSON object, got list'),
+    'a list': ([1, 2], 'expected a JSON object, got an array'),
+    'a number': (b' 12 ', 'expected a JSON object, got a number'),
     'wrong format': (dict(_good_document(), format='pickle'), "format is 'pickle'"),
     'wrong version': (dict(_good_document(), version=2), 'unsupported version 2'),
     'version as text': (dict(_good_document(), version='1'), "unsupported version '1'"),
@@ -426,7 +430,7 @@ BAD_FILES = {
     'unknown type': (_with_model(type='CNN'), "'type' is one of"),
     'type as a list': (_with_model(type=['MLP']), "'type' is one of"),
     'activation as a list': (_with_model(activation=['relu']), r"unknown activation \['relu'\]"),
-    'deeply nested': (b'[' * 100000 + b']' * 100000, 'invalid JSON'),
+    'deeply nested': (b'{"model": ' + b'[' * 100000 + b']' * 100000 + b'}', 'invalid JSON'),
     'model not an object': (dict(_good_document(), model=[1]), "'type' is one of"),
     'no nouts': ({**_good_document(), 'model': _without(_good_document()['model'], 'nouts')},
                  "missing \\['nouts'\\]"),
@@ -435,14 +439,17 @@ BAD_FILES = {
     'nin as bool': (_with_model(nin=True), 'nin must be a positive int'),
     'nouts not a list': (_with_model(nouts=3), 'nouts must be a list'),
     'unknown activation': (_with_model(activation='gelu'), "unknown activation 'gelu'"),
-    'too few parameters': (_with_model(nouts=[3, 1]), 'has 13 parameters but the file lists 9'),
+    'too few parameters': (_with_model(nouts=[3, 1]), r"has 13 parameters but the file lists 9: missing "
+                           r"\['layers.0.neurons.2.w.0', 'layers.0.neurons.2.w.1', 'layers.0.neurons.2.b', "
+                           r"'layers.1.neurons.0.w.2'\], unexpected \[\]"),
     'huge architecture': (_with_model(nin=10 ** 12), 'parameters but the file lists 9'),
     'parameters not an object': (dict(_good_document(), parameters=[0.5] * 9), "'parameters' must be an object"),
     'parameter as text': (_with_parameter('layers.0.neurons.0.b', '0.5'), 'must be a number, got str'),
     'parameter null': (_with_parameter('layers.0.neurons.0.b', None), 'must be a number, got NoneType'),
     'renamed parameter': ({**_good_document(), 'parameters': {
         name.replace('.0.b', '.0.bias'): value for name, value in _good_document()['parameters'].items()}},
-        r"missing \['layers.0.neurons.0.b', 'layers.1.neurons.0.b'\], unexpected \['layers.0.neurons.0.bias'"),
+        r"the parameter names do not match it: missing \['layers.0.neurons.0.b', 'layers.1.neurons.0.b'\], "
+        r"unexpected \['layers.0.neurons.0.bias'"),
     'overflowing number': (b'', 'must be finite'),
     'huge integer': (b'', r"'layers.1.neurons.0.b' is too large for a float \(1329-bit integer\)"),
     'NaN': (b'', 'non-finite number NaN'),
@@ -475,3 +482,262 @@ def test_malformed_files_raise_value_error_naming_file_and_problem(tmp_path, cas
 
 def test_nn_is_reachable_lazily_from_the_package():
     assert micrograd.nn.MLP is MLP
+
+
+# save() writes only what load() reads back as the same model (hostile review, issue 15)
+
+def _outputs(model, x):
+    return _data(model(x))
+
+
+def _saved_and_loaded(model, path):
+    model.save(path)
+    return load(path)
+
+
+def _old_file(tmp_path):
+    path = tmp_path / 'm.json'
+    Neuron(2).save(path)
+    return path, path.read_bytes()
+
+
+@pytest.mark.parametrize('spoil, error, message', [
+    (lambda m: setattr(m.layers[0].neurons[0].w[1], 'data', True), ValueError,
+     r"parameter 'layers.0.neurons.0.w.1' must be a number, got bool: True"),
+    (lambda m: setattr(m.layers[1].neurons[0].b, 'data', 10 ** 400), ValueError,
+     r"parameter 'layers.1.neurons.0.b' is too large for a float \(1329-bit integer\)"),
+    (lambda m: setattr(m.layers[1].neurons[0].b, 'data', '0.5'), ValueError,
+     r"parameter 'layers.1.neurons.0.b' must be a number, got str: '0.5'"),
+    (lambda m: setattr(m.layers[0].neurons[1], 'b', 0.5), TypeError,
+     r"parameter 'layers.0.neurons.1.b' is a float \(0.5\), not a Value"),
+    (lambda m: m.layers[0].neurons[1].w.append(Value(0.25)), ValueError,
+     r"the architecture has 9 parameters but the file lists 10: missing \[\], unexpected "
+     r"\['layers.0.neurons.1.w.2'\]"),
+    (lambda m: m.layers.append(Layer(4, 1)), ValueError,  # 4 inputs after a 1-wide layer
+     r"the architecture has 11 parameters but the file lists 14: missing \[\], unexpected "
+     r"\['layers.2.neurons.0.w.1', 'layers.2.neurons.0.w.2', 'layers.2.neurons.0.w.3'\]"),
+    (lambda m: m.layers.__setitem__(1, object()), TypeError,
+     r"layers.1 is a object \(<object object at .*>\), not a Layer: only an MLP of Layers of Neurons can be saved"),
+    (lambda m: m.layers[1].neurons.clear(), ValueError, 'layers.1 has no neurons'),
+    (lambda m: m.layers.clear(), ValueError, 'the MLP has no layers'),
+    (lambda m: setattr(m, 'activation', 'gelu'), ValueError, "unknown activation 'gelu'"),
+])
+def test_save_refuses_what_load_would_refuse_and_keeps_the_old_file(tmp_path, spoil, error, message):
+    path, old = _old_file(tmp_path)
+    model = MLP(2, [2, 1], rng=random.Random(3))
+    spoil(model)
+    with pytest.raises(error, match=f"^cannot save {path}: {message}"):
+        model.save(path)
+    assert path.read_bytes() == old and os.listdir(tmp_path) == ['m.json']
+
+
+def test_a_subclass_computing_its_own_way_is_refused_not_saved_as_its_base(tmp_path):
+    class Doubling(Neuron):
+        def _forward(self, x):
+            return 2 * super()._forward(x)
+    model = MLP(2, [2, 1])
+    model.layers[0].neurons[1] = Doubling(2)
+    path, old = _old_file(tmp_path)
+    with pytest.raises(TypeError, match="layers.0.neurons.1 is a Doubling, whose Doubling._forward replaces Neuron's"):
+        model.save(path)
+    assert path.read_bytes() == old
+
+
+def test_numpy_and_float32_parameters_are_saved_as_their_exact_values(tmp_path):
+    np = pytest.importorskip('numpy')
+    model = Neuron(2)
+    model.w[0].data, model.w[1].data, model.b.data = np.float32(0.1), np.float64(-2.5), np.int64(3)
+    loaded = _saved_and_loaded(model, tmp_path / 'm.json')
+    assert [p.data for p in loaded.parameters()] == [float(np.float32(0.1)), -2.5, 3.0]
+
+
+def test_a_layer_whose_neurons_have_different_activations_loads_with_the_same_outputs(tmp_path):
+    layer = Layer(2, 3, rng=random.Random(5))
+    layer.neurons[1] = Neuron(2, activation='tanh', rng=random.Random(6))
+    layer.neurons[2].activation = 'sigmoid'
+    for neuron in layer.neurons:
+        neuron.b.data = -0.3
+    x = [0.7, -1.1]
+    loaded = _saved_and_loaded(layer, tmp_path / 'm.json')
+    assert [n.activation for n in loaded.neurons] == ['relu', 'tanh', 'sigmoid']
+    # Oracle: each neuron's activation applied by hand to b + w . x.
+    sums = [n.b.data + sum(w.data * xi for w, xi in zip(n.w, x)) for n in layer.neurons]
+    expected = [max(sums[0], 0.0), math.tanh(sums[1]), 1 / (1 + math.exp(-sums[2]))]
+    assert _outputs(loaded, x) == pytest.approx(expected, rel=1e-15) and _outputs(loaded, x) == _outputs(layer, x)
+    assert json.loads((tmp_path / 'm.json').read_text())['model']['activations'] == {
+        'neurons.1': 'tanh', 'neurons.2': 'sigmoid'}
+
+
+def test_an_mlp_with_a_replaced_layer_and_a_grown_neuron_round_trips(tmp_path):
+    model = MLP(2, [3, 1], rng=random.Random(7))
+    model.layers[0] = Layer(2, 3, activation='tanh', rng=random.Random(8))
+    model.layers[1].neurons[0].activation = 'sigmoid'
+    loaded = _saved_and_loaded(model, tmp_path / 'm.json')
+    assert _outputs(loaded, [0.5, -2.0]) == _outputs(model, [0.5, -2.0])
+    assert [n.activation for n in loaded._neurons()] == ['tanh'] * 3 + ['sigmoid']
+    neuron = Neuron(2, rng=random.Random(9))
+    neuron.w.append(Value(0.75))  # a weight list grown by hand: a 3-input neuron
+    loaded = _saved_and_loaded(neuron, tmp_path / 'n.json')
+    assert len(loaded.w) == 3 and _outputs(loaded, [1.0, 2.0, 3.0]) == _outputs(neuron, [1.0, 2.0, 3.0])
+
+
+def test_setting_activation_or_nonlin_changes_what_the_neuron_computes_as_in_micrograd():
+    neuron = Neuron(2, rng=random.Random(10))
+    neuron.b.data = -5.0  # b + w . x < 0 for the input below, so ReLU gives 0 and linear does not
+    x = [0.5, 0.5]
+    z = -5.0 + sum(w.data * xi for w, xi in zip(neuron.w, x))
+    assert neuron(x).data == 0.0
+    neuron.nonlin = False  # micrograd's attribute, read on each call there
+    assert neuron(x).data == z and neuron.activation == 'linear'
+    neuron.nonlin = True
+    assert neuron(x).data == 0.0 and neuron.activation == 'relu'
+    neuron.activation = 'tanh'
+    assert neuron(x).data == math.tanh(z) and neuron.nonlin is True
+    with pytest.raises(ValueError, match="unknown activation 'gelu'"):
+        neuron.activation = 'gelu'
+    assert neuron.activation == 'tanh'
+
+
+@settings(max_examples=30)
+@given(data=st.data())
+def test_any_mix_of_activations_round_trips_with_the_same_outputs(tmp_path_factory, data):
+    nouts = data.draw(st.lists(st.integers(1, 3), min_size=1, max_size=3))
+    model = MLP(2, nouts, rng=random.Random(data.draw(st.integers(0, 100))))
+    names = sorted(nn_activations())
+    for neuron in model._neurons():
+        neuron.activation = data.draw(st.sampled_from(names))
+        neuron.b.data = data.draw(st.floats(-2, 2))
+    loaded = _saved_and_loaded(model, tmp_path_factory.mktemp('mix') / 'm.json')
+    assert [n.activation for n in loaded._neurons()] == [n.activation for n in model._neurons()]
+    assert _outputs(loaded, [0.3, -0.8]) == _outputs(model, [0.3, -0.8])
+
+
+def nn_activations():
+    return micrograd.nn.ACTIVATIONS
+
+
+@pytest.mark.parametrize('make', [lambda: Neuron(3), lambda: Layer(2, 4), lambda: MLP(3, [2, 4, 1])])
+def test_the_files_parameter_names_are_the_models(make):
+    from micrograd.nn import _checked, _document
+    model = make()
+    document = _document(model)
+    assert list(document['parameters']) == [name for name, _ in model.named_parameters()]
+    assert _checked(document)[3] == [p.data for p in model.parameters()]
+
+
+# load() bounds its work by what the file declares (hostile review, issue 15)
+
+def _document_with(**changes):
+    return {**_good_document(), **changes}
+
+
+def test_an_unknown_key_is_refused_before_its_value_is_parsed(tmp_path):
+    path = tmp_path / 'm.json'
+    text = json.dumps(_good_document())
+    path.write_text(text[:-1] + ', "junk": [1, 2, this is not even JSON')
+    with pytest.raises(ValueError, match=r"the key 'junk' is not one of \['format', 'version', 'model', 'parameters'\]"):
+        load(path)
+
+
+def test_a_large_junk_value_costs_no_more_memory_than_reading_the_file(tmp_path):
+    path = tmp_path / 'm.json'
+    junk = '[' + '0,' * 2_500_000 + '0]'
+    path.write_text('{"junk": ' + junk + ', ' + json.dumps(_good_document())[1:])
+    size = path.stat().st_size
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="the key 'junk' is not one of"):
+            load(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 3 * size  # the bytes and their text; json.loads would also build a list of 2.5 million ints
+
+
+def test_mismatched_parameter_names_are_refused_before_any_neuron_is_built(tmp_path, monkeypatch):
+    document = _good_document()
+    document['parameters'] = {name.replace('neurons.0.b', 'neurons.0.bias'): value
+                              for name, value in document['parameters'].items()}
+    path = tmp_path / 'm.json'
+    path.write_text(json.dumps(document))
+
+    def no_building(*args, **kwargs):
+        raise AssertionError("a Neuron was built before the names were checked")
+    monkeypatch.setattr(Neuron, '__init__', no_building)
+    with pytest.raises(ValueError, match=r"missing \['layers.0.neurons.0.b', 'layers.1.neurons.0.b'\]"):
+        load(path)
+
+
+@pytest.mark.parametrize('text, message', [
+    ('{"format": "micrograd-model", "format": "x"}', "the key 'format' appears twice"),
+    (json.dumps(_good_document()).replace('"layers.0.neurons.0.b":', '"layers.0.neurons.0.w.0": 1, '
+                                                                       '"layers.0.neurons.0.b":'),
+     "the key 'layers.0.neurons.0.w.0' appears twice in an object"),
+    ('{"format": 1 "version": 1}', r"invalid JSON \(Expecting ',' delimiter"),
+    ('{"format" 1}', r"invalid JSON \(Expecting ':' delimiter"),
+    ('{"format": 1} x', r'invalid JSON \(Extra data'),
+    ('{}', r"the file is missing \['format', 'version', 'model', 'parameters'\]"),
+    ('{1: 2}', r"invalid JSON \(Expecting property name enclosed in double quotes"),
+])
+def test_the_top_level_object_is_read_key_by_key_with_clear_errors(tmp_path, text, message):
+    path = tmp_path / 'm.json'
+    path.write_text(text)
+    with pytest.raises(ValueError, match=message):
+        load(path)
+
+
+@pytest.mark.parametrize('activations, message', [
+    ({'layers.0.neurons.5': 'tanh'}, "'activations' names 'layers.0.neurons.5', which is not a neuron"),
+    ({'layers.0.neurons.1': 'gelu'}, "unknown activation of layers.0.neurons.1 'gelu'"),
+    (['tanh'], "'activations' must be an object of neuron -> activation, got list"),
+])
+def test_per_neuron_activations_in_a_file_are_checked(tmp_path, activations, message):
+    document = _good_document()
+    document['model']['activations'] = activations
+    path = tmp_path / 'm.json'
+    path.write_text(json.dumps(document))
+    with pytest.raises(ValueError, match=message):
+        load(path)
+
+
+def test_files_above_the_size_limit_are_refused_before_reading_and_never_written(tmp_path, monkeypatch):
+    path, old = _old_file(tmp_path)
+    monkeypatch.setattr(micrograd.nn, 'MAX_FILE_BYTES', len(old) - 1)
+    with pytest.raises(ValueError, match=f"{path}: the model file has {len(old)} bytes, more than the "
+                                         f"{len(old) - 1} micrograd reads"):
+        load(path)
+    with pytest.raises(ValueError, match=f"cannot save {path}: the model file would have [0-9,]+ bytes, more than"):
+        Neuron(3).save(path)
+    assert path.read_bytes() == old
+
+
+def test_loading_a_fifo_or_device_is_refused_without_blocking_or_reading(tmp_path):
+    os.mkfifo(tmp_path / 'fifo')
+    code = ("import sys\nfrom micrograd.nn import load\n"
+            "for path in sys.argv[1:]:\n"
+            "    try:\n        load(path)\n    except OSError as error:\n        print(error)\n")
+    done = subprocess.run([sys.executable, '-c', code, str(tmp_path / 'fifo'), '/dev/zero'], capture_output=True,
+                          text=True, timeout=30, env={**os.environ, 'PYTHONPATH': os.getcwd()})
+    assert done.stdout.splitlines() == [f"{tmp_path / 'fifo'}: it is a FIFO, not a regular file; micrograd only "
+                                        "writes and reads regular files",
+                                        "/dev/zero: it is a character device, not a regular file; micrograd only "
+                                        "writes and reads regular files"], done.stderr
+
+
+def test_unprivileged_save_refuses_a_read_only_model_file(shared_dir, unprivileged):
+    path = shared_dir / 'model.json'
+    Neuron(2).save(path)
+    old = path.read_bytes()
+    path.chmod(0o444)
+    code = ("from micrograd.nn import Neuron\ntry:\n    Neuron(3).save('model.json')\n"
+            "except PermissionError as error:\n    print(error.strerror)\n")
+    done = unprivileged(code, cwd=shared_dir)
+    assert done.stdout == "the file is read-only (mode 0444) for this process; micrograd does not replace it\n", done
+    assert path.read_bytes() == old
+
+
+def test_errors_quote_a_bounded_repr_of_a_large_model():
+    layer = Layer(3, 2000)
+    with pytest.raises(ValueError) as error:
+        layer([1.0])
+    assert len(str(error.value)) < 200 and 'characters) expects 3 inputs, got 1' in str(error.value)

@@ -4,6 +4,7 @@ import json
 import math
 import os
 import random
+import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
@@ -193,3 +194,59 @@ def test_a_crash_while_saving_a_plot_keeps_the_old_file(tmp_path, monkeypatch):
     with pytest.raises(OSError, match='disk full'):
         plots.save_loss_curve({'loss': [1.0, 0.5]}, str(path))
     assert path.read_bytes() == b'old' and os.listdir(tmp_path) == ['loss.png']
+
+
+# Hostile review (issue 15)
+
+def test_fit_refuses_an_optimizer_over_another_models_parameters():
+    X, y = data.make_xor(8, random_state=0)
+    model, other = nn.MLP(2, [3, 1], rng=random.Random(0)), nn.MLP(2, [3, 1], rng=random.Random(1))
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=r"the optimizer updates none of the model's 13 parameters \(was it made for "
+                                         r"another model"):
+        training.fit(model, X, y, optimizer=optim.SGD(other.parameters(), lr=0.1), epochs=2, progress=False)
+    assert model.state_dict() == before
+    # Training part of the model (its last layer) is fine.
+    last = model.layers[-1].parameters()
+    training.fit(model, X, y, optimizer=optim.SGD(last, lr=0.1), epochs=2, progress=False)
+    assert {name: value for name, value in model.state_dict().items() if name.startswith('layers.0')} == {
+        name: value for name, value in before.items() if name.startswith('layers.0')}
+
+
+@pytest.mark.parametrize('extension, magic', [('png', PNG), ('svg', b'<?xml'), ('pdf', b'%PDF')])
+@pytest.mark.parametrize('plot', ['loss', 'boundary'])
+def test_plots_are_written_in_the_format_their_extension_names(tmp_path, extension, magic, plot):
+    path = tmp_path / f'plot.{extension.upper() if extension == "svg" else extension}'
+    if plot == 'loss':
+        plots.save_loss_curve({'loss': [1.0, 0.5], 'accuracy': [0.5, 1.0]}, str(path))
+    else:
+        X, y = data.make_xor(8, random_state=0)
+        plots.save_decision_boundary(nn.MLP(2, [3, 1], rng=random.Random(0)), X, y, path, resolution=3)
+    content = path.read_bytes()
+    assert content.startswith(magic)
+    if extension == 'svg':
+        assert ET.fromstring(content).tag == '{http://www.w3.org/2000/svg}svg'
+
+
+@pytest.mark.parametrize('name, message', [
+    ('loss.gif', r"cannot tell the output format of '.*loss.gif': its name must end in .png, .svg, .pdf"),
+    ('.png', r"the file name is missing in '.*\.png': give a name before \.png"),
+])
+def test_a_plot_with_an_unknown_extension_is_refused_before_any_work(tmp_path, name, message):
+    with pytest.raises(ValueError, match=message):
+        plots.save_loss_curve({'loss': [1.0]}, str(tmp_path / name))
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize('history', [{}, {'loss': []}, [0.5, 0.25], {'loss': 0.5}])
+def test_a_loss_curve_needs_a_history_like_fits(tmp_path, history):
+    with pytest.raises(ValueError, match="history must be a dict with a non-empty 'loss' list, as training.fit returns"):
+        plots.save_loss_curve(history, tmp_path / 'loss.png')
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize('X, y', [([], []), ([[0.0, 1.0]], [0, 1])])
+def test_a_decision_boundary_needs_matching_non_empty_data(tmp_path, X, y):
+    with pytest.raises(ValueError, match=f"X and y must be non-empty and of the same length, got {len(X)} and {len(y)}"):
+        plots.save_decision_boundary(nn.MLP(2, [3, 1]), X, y, tmp_path / 'b.png')
+    assert os.listdir(tmp_path) == []

@@ -2,6 +2,11 @@
 
 import math
 import os
+import re
+import signal
+import subprocess
+import sys
+import time
 import warnings
 import xml.etree.ElementTree as ET
 
@@ -230,16 +235,6 @@ def test_edge_labels_keep_the_dot_text_deterministic():
     assert draw_dot(build()).source == draw_dot(build()).source
 
 
-def test_a_large_graph_warns_that_rendering_is_slow():
-    small = micrograd.sum([Value(float(i)) for i in range(viz.LARGE_GRAPH - 1)])  # LARGE_GRAPH Values
-    with warnings.catch_warnings():
-        warnings.simplefilter('error')
-        draw_dot(small)
-    large = micrograd.sum([Value(float(i)) for i in range(viz.LARGE_GRAPH)])
-    with pytest.warns(viz.LargeGraphWarning, match=f'{viz.LARGE_GRAPH + 1} Values.*may take minutes'):
-        assert draw_dot(large).source.count('-> n0op') == viz.LARGE_GRAPH
-
-
 def test_the_same_graph_gives_the_same_dot_text():
     sources = {draw_dot(examples.buy_apple_orange().root).source for _ in range(2)}
     assert len(sources) == 1
@@ -274,10 +269,12 @@ def test_deep_graphs_draw_without_recursion():
     y = x
     for _ in range(20_000):
         y = y + 1.0
-    with pytest.warns(viz.LargeGraphWarning):
-        source = draw_dot(y).source
+    graph = draw_dot(y)
+    source = graph.source
     assert source.count('op -> ') == 20_000
     assert f'\tn{2 * 20_000} [' in source  # 20,000 results + 20,000 constants + x
+    # 60,001 nodes (Values and ops) and 60,000 edges; each constant feeds the op next to it, so no edge skips a rank.
+    assert viz.layout_size(graph) == 120_001
 
 
 def test_jupyter_displays_the_graph_as_svg():
@@ -324,3 +321,156 @@ def test_save_picks_the_format_from_the_extension(tmp_path):
     with pytest.raises(ValueError, match=r"apple\.gif.*\.svg, \.png, \.pdf, \.dot"):
         viz.save(graph, tmp_path / 'apple.gif')
     assert os.listdir(tmp_path) == ['apple.SVG']
+
+
+# Layout time (hostile review, issue 15): predicted from the graph, bounded, and never a hang.
+
+def flat_sum(terms):
+    """x + x + ... + x after backward: one leaf feeding ops at every rank (dot took 100 s at 80 terms)."""
+    out = micrograd.expr.evaluate('+'.join(['x'] * terms), {'x': 1.0})
+    out.backward()
+    return out
+
+
+def horner(degree):
+    """((x + 1) * x + 2) * x + ...: x shared by every level of a polynomial in Horner form."""
+    source = 'x'
+    for k in range(1, degree + 1):
+        source = f'({source} + {k}) * x' if k < degree else f'{source} + {k}'
+    return micrograd.expr.evaluate(source, {'x': 0.5})
+
+
+def dots_layout_nodes(graph):
+    """The node count of dot's positioning pass, from `dot -v` (the oracle for layout_size)."""
+    done = subprocess.run(['dot', '-v', '-Tsvg', '-o', os.devnull], input=graph.source.encode(),
+                          capture_output=True, timeout=120, check=True)
+    counts = re.findall(r'network simplex: +(\d+) nodes', done.stderr.decode())
+    return int(counts[-1])
+
+
+@pytest.mark.parametrize('make', [
+    lambda: examples.buy_apple_orange().root, lambda: examples.neuron().root, lambda: flat_sum(30),
+    lambda: horner(20), lambda: (Value(2.0) - Value(3.0)) / Value(4.0) ** Value(0.5),
+    lambda: micrograd.nn.MLP(2, [4, 4, 1])([1.0, -1.0]),
+])
+def test_layout_size_predicts_the_nodes_dot_lays_out(make):
+    graph = draw_dot(make())
+    assert viz.layout_size(graph) == pytest.approx(dots_layout_nodes(graph), rel=0.05)
+
+
+def test_a_small_graph_keeps_dots_default_layout_and_a_large_one_is_laid_out_fast():
+    small = draw_dot(examples.neuron().root)
+    assert 'nslimit' not in small.source and viz.layout_size(small) <= viz.FAST_LAYOUT
+    large = draw_dot(flat_sum(80))
+    assert viz.layout_size(large) > viz.FAST_LAYOUT
+    assert '\tgraph [mclimit=0.1 nslimit=1]\n' in large.source
+    # Every value still shows: x with gradient 80 and the 79 partial sums 2..80.
+    boxes = value_boxes(svg_tree(large))
+    assert ['x', 'data 1', 'grad 80'] in boxes and sorted(int(b[0][5:]) for b in boxes if b[0] != 'x') == list(
+        range(2, 81))
+
+
+def test_attributes_the_user_set_are_kept():
+    graph = draw_dot(flat_sum(80))
+    graph.graph_attr['nslimit'] = '5'
+    assert 'nslimit=5' in graph.source and 'nslimit=1' not in graph.source and 'mclimit=0.1' in graph.source
+
+
+def test_a_large_layout_warns_and_a_huge_one_is_refused_at_once(monkeypatch, tmp_path):
+    monkeypatch.setattr(viz, 'LARGE_LAYOUT', 26)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        draw_dot(examples.buy_apple_orange().root).pipe()  # 25 layout nodes
+    with pytest.warns(viz.LargeGraphWarning, match=r"layout needs about 29 nodes \(more than 26\).*stopped after 60 s"):
+        draw_dot(examples.neuron().root).pipe()
+    monkeypatch.setattr(viz, 'MAX_LAYOUT', 28)
+    with pytest.raises(viz.GraphvizTimeout, match=r"too large for Graphviz: its layout needs about 29 nodes"):
+        viz.save(draw_dot(examples.neuron().root), tmp_path / 'neuron.svg')
+    assert os.listdir(tmp_path) == []
+    with pytest.warns(viz.LargeGraphWarning):
+        viz.save(draw_dot(examples.neuron().root), tmp_path / 'neuron.svg', timeout=None)  # waits as long as dot needs
+
+
+def dot_children(pid):
+    """The ids of the dot processes whose parent is pid (from /proc)."""
+    found = []
+    for entry in os.listdir('/proc'):
+        try:
+            with open(f'/proc/{entry}/stat') as file:
+                fields = file.read().rsplit(')', 1)
+            name = fields[0].split('(', 1)[1]
+        except (OSError, IndexError):
+            continue
+        if entry.isdigit() and name == 'dot' and int(fields[1].split()[1]) == pid:
+            found.append(int(entry))
+    return found
+
+
+def test_dot_is_stopped_at_the_time_limit_and_leaves_no_process(tmp_path):
+    target = tmp_path / 'sum.svg'
+    with pytest.raises(viz.GraphvizTimeout, match=r"dot did not finish the layout within 0.2 s and was stopped"), \
+            pytest.warns(viz.LargeGraphWarning, match='stopped after 0.2 s'):
+        viz.save(draw_dot(flat_sum(250)), target, timeout=0.2)
+    assert dot_children(os.getpid()) == [] and os.listdir(tmp_path) == []
+
+
+SLOW_RENDER = """
+import os, signal, sys, time
+from micrograd import Value, draw_dot, viz
+x = Value(1.0); out = x
+for _ in range(349):
+    out = out + x
+print(os.getpid(), flush=True)
+viz.save(draw_dot(out), 'sum.svg', timeout=None if sys.argv[1] == 'none' else float(sys.argv[1]))
+"""
+
+
+def _start_slow_render(tmp_path, timeout):
+    process = subprocess.Popen([sys.executable, '-c', SLOW_RENDER, timeout], cwd=tmp_path, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env={**os.environ, 'PYTHONPATH': ROOT})
+    pid = int(process.stdout.readline())
+    for _ in range(600):
+        dots = dot_children(pid)
+        if dots:
+            return process, dots
+        time.sleep(0.05)
+    process.kill()
+    raise AssertionError("dot never started")
+
+
+def _gone(pid, seconds):
+    for _ in range(int(seconds / 0.05)):
+        if not os.path.exists(f'/proc/{pid}') or open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()[0] == 'Z':
+            return True
+        time.sleep(0.05)
+    return False
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.mark.parametrize('signal_number', [signal.SIGINT])
+def test_interrupting_a_render_stops_dot_too(tmp_path, signal_number):
+    process, dots = _start_slow_render(tmp_path, 'none')
+    process.send_signal(signal_number)
+    process.communicate(timeout=60)
+    assert all(_gone(dot, 10) for dot in dots) and os.listdir(tmp_path) == []
+
+
+def test_dot_dies_at_its_cpu_limit_even_when_its_parent_is_killed(tmp_path):
+    process, dots = _start_slow_render(tmp_path, '2')
+    process.kill()  # SIGKILL: no Python code runs to stop dot
+    process.communicate(timeout=60)
+    assert all(_gone(dot, 120) for dot in dots)  # RLIMIT_CPU: 3 s of CPU time at most
+
+
+def test_any_graphviz_graph_saves_with_the_same_rules(tmp_path):
+    plain = graphviz.Digraph()
+    plain.edges([('a', 'b'), ('b', 'c'), ('a', 'c')])
+    source = graphviz.Source(plain.source)
+    # 3 nodes, 3 edges; a -> c skips the rank of b: 2 more layout nodes.
+    assert viz.layout_size(plain) == viz.layout_size(source) == 8
+    for graph, name in [(plain, 'plain.svg'), (source, 'source.png')]:
+        viz.save(graph, tmp_path / name)
+    assert ET.parse(tmp_path / 'plain.svg').getroot().tag == f'{SVG}svg'
+    assert (tmp_path / 'source.png').read_bytes().startswith(b'\x89PNG')

@@ -9,6 +9,9 @@ HTML-escaped text, so no label can turn into DOT syntax or SVG markup.
 import functools
 import html
 import math
+import re
+import subprocess
+import sys
 import unicodedata
 import warnings
 from collections import Counter
@@ -19,6 +22,7 @@ from micrograd import ops
 from micrograd._optional import require
 from micrograd.atomic import write_atomically
 from micrograd.engine import Value
+from micrograd.messages import PATH_LIMIT, brief_repr
 
 graphviz = require('graphviz', extra='viz')
 
@@ -36,8 +40,21 @@ INSTALL_HINT = (
 
 # Graphviz 2.43 cannot read an HTML label longer than 16 KB; a label shows at most this many characters.
 MAX_LABEL_CHARS = 1000
-# Above this many Values, Graphviz's layout takes seconds to minutes (127 s at 10,000).
-LARGE_GRAPH = 2000
+# Graphviz's dot lays a graph out on a grid of ranks: one layout node per node, one per edge and two
+# per rank an edge skips (a value used far from where it is made skips many; edge labels double the
+# ranks), so layout_size() counts them. dot's positioning and crossing passes grow faster than that
+# count; past FAST_LAYOUT they are bounded with FAST_LAYOUT_ATTRIBUTES (nslimit: network-simplex
+# iterations per node; mclimit: crossing-minimization passes), which measured in benchmarks/layout.py
+# turns x+x+...+x with 80 terms from about 100 s into 0.4 s and a degree-70 polynomial in Horner
+# form from over 150 s into 2 s while leaving smaller graphs, whose passes end sooner, unchanged.
+FAST_LAYOUT = 3000
+FAST_LAYOUT_ATTRIBUTES = {'nslimit': '1', 'mclimit': '0.1'}
+# Rendering warns above LARGE_LAYOUT layout nodes (10 s to minutes), and refuses above MAX_LAYOUT
+# (minutes to hours and gigabytes of memory) unless it may take as long as dot needs (timeout=None).
+LARGE_LAYOUT = 50_000
+MAX_LAYOUT = 300_000
+# Seconds dot may run for one rendering before it is stopped.
+DOT_TIMEOUT = 60
 
 
 class GraphvizNotFound(graphviz.ExecutableNotFound):
@@ -51,16 +68,16 @@ class GraphvizFailed(RuntimeError):
     """Graphviz's `dot` ran but could not render the graph; the message is dot's own."""
 
 
+class GraphvizTimeout(GraphvizFailed):
+    """dot did not finish within the time limit (it was stopped), or the graph is too large to try."""
+
+
 class LargeGraphWarning(UserWarning):
-    """The graph is so large that rendering it may take minutes."""
+    """The graph's layout is so large that rendering it may take minutes."""
 
 
-def _explaining_failures(render, stream_errors=()):
-    """render, raising GraphvizNotFound or GraphvizFailed (one clear line) where Graphviz fails.
-
-    stream_errors: the OSErrors that can only come from talking to dot (pipe
-    writes no file, so a broken pipe there is dot's failure, not a file's).
-    """
+def _explaining_failures(render):
+    """render, raising GraphvizNotFound or GraphvizFailed (one clear line) where Graphviz fails."""
     @functools.wraps(render)
     def wrapper(*args, **kwargs):
         try:
@@ -68,19 +85,155 @@ def _explaining_failures(render, stream_errors=()):
         except graphviz.ExecutableNotFound:
             raise GraphvizNotFound() from None
         except graphviz.CalledProcessError as error:
-            said = (error.stderr or b'').decode('utf-8', 'replace').strip().splitlines()
-            raise GraphvizFailed(f"Graphviz's dot could not render the graph: "
-                                 f"{said[0] if said else f'exit status {error.returncode}'}") from None
-        except stream_errors as error:
-            raise GraphvizFailed(f"Graphviz's dot stopped reading the graph: {error.strerror or error}") from None
+            raise _failure(error.stderr, error.returncode) from None
     return wrapper
 
 
-class Graph(graphviz.Digraph):
-    """A graphviz.Digraph whose rendering failures say what went wrong in one line."""
+def _failure(stderr, status):
+    """GraphvizFailed with the first line dot wrote on stderr (bytes or str)."""
+    if isinstance(stderr, bytes):
+        stderr = stderr.decode('utf-8', 'replace')
+    said = (stderr or '').strip().splitlines()
+    return GraphvizFailed(f"Graphviz's dot could not render the graph: {said[0] if said else f'exit status {status}'}")
 
-    pipe = _explaining_failures(graphviz.Digraph.pipe, OSError)  # also used to show it in Jupyter
+
+class Graph(graphviz.Digraph):
+    """A graphviz.Digraph laid out the fast way when it is large, rendered by pipe() with a time limit.
+
+    Its DOT text (`.source`, saved .dot files) carries FAST_LAYOUT_ATTRIBUTES
+    when layout_size() exceeds FAST_LAYOUT, so dot run by hand is fast too.
+    render() is graphviz's own (no time limit); its failures are one clear line.
+    """
+
+    def __iter__(self, subgraph=False):
+        fast = not subgraph and layout_size(self) > FAST_LAYOUT
+        attributes = {key: value for key, value in FAST_LAYOUT_ATTRIBUTES.items() if key not in self.graph_attr}
+        lines = super().__iter__(subgraph=subgraph)
+        for line in lines:
+            yield line
+            if fast and attributes and not line.startswith('//'):  # right after the head line
+                yield '\t// a large layout: dot\'s slowest passes are bounded (micrograd.viz.FAST_LAYOUT)\n'
+                yield self._attr('graph', self._attr_list(None, kwargs=attributes))
+                fast = False
+
+    def pipe(self, format=None, renderer=None, formatter=None, neato_no_op=None, quiet=False, *,  # noqa: A002
+             engine=None, encoding=None, timeout=DOT_TIMEOUT):
+        """The graph rendered by dot, as graphviz's pipe(), stopped after timeout seconds (None: no limit).
+
+        Raises GraphvizNotFound, GraphvizFailed, or GraphvizTimeout (also at once for
+        a layout above MAX_LAYOUT while a limit is set); warns above LARGE_LAYOUT.
+        """
+        command = graphviz.backend.dot_command.command(engine or self.engine, format or self.format,
+                                                        renderer=renderer, formatter=formatter,
+                                                        neato_no_op=neato_no_op)
+        output = run_dot(command, self.source.encode(self.encoding), layout_size(self), timeout, quiet)
+        return output if encoding is None else output.decode(encoding)
+
     render = _explaining_failures(graphviz.Digraph.render)
+
+
+def layout_size(graph):
+    """The number of nodes dot's layout of graph needs (see FAST_LAYOUT); it predicts dot's time and memory.
+
+    graph is a graphviz Digraph or Source; edge statements are read as graphviz writes them, one a line.
+    """
+    lines = graph.body if hasattr(graph, 'body') else graph.source.splitlines(keepends=True)
+    edges, labelled = [], False
+    for line in lines:
+        match = _EDGE_LINE.match(line)
+        if match:
+            edges.append((_node_id(match['tail']), _node_id(match['head'])))
+            labelled = labelled or 'label=' in match['attributes']
+    return _layout_size(edges, 2 if labelled else 1)
+
+
+_ID = r'"(?:[^"\\]|\\.)*"|[^\s"\[\]]+'
+_EDGE_LINE = re.compile(rf'\t(?P<tail>{_ID}) -> (?P<head>{_ID})(?P<attributes>.*)', re.DOTALL)
+
+
+def _node_id(text):
+    """A node's id without its port (n3:w -> n3)."""
+    return text if text.startswith('"') else text.split(':')[0]
+
+
+def _layout_size(edges, ranks_per_edge):
+    """Nodes + edges + 2 x ranks skipped, with each node ranked by its longest path to an output (as dot does)."""
+    uses, pending, nodes = {}, {}, set()
+    for tail, head in edges:
+        uses.setdefault(head, []).append(tail)
+        pending[tail] = pending.get(tail, 0) + 1
+        nodes.update((tail, head))
+    depth = dict.fromkeys(nodes, 0)
+    ready = [node for node in nodes if node not in pending]
+    while ready:  # Kahn's order from the outputs back: a node after every node it feeds
+        node = ready.pop()
+        for tail in uses.get(node, ()):
+            depth[tail] = max(depth[tail], depth[node] + 1)
+            pending[tail] -= 1
+            if not pending[tail]:
+                ready.append(tail)
+    skipped = sum(ranks_per_edge * (depth[tail] - depth[head]) - 1 for tail, head in edges)
+    return len(nodes) + len(edges) + 2 * max(skipped, 0)
+
+
+def run_dot(command, source, size, timeout=DOT_TIMEOUT, quiet=True):
+    """dot's output for source (bytes), stopped after timeout seconds; one clear error for every failure.
+
+    An interrupted or timed-out dot is killed and reaped before the exception
+    leaves, so no dot process outlives the call; dot's CPU time is also capped
+    (RLIMIT_CPU, where available) so it dies even if this process is killed.
+    """
+    if timeout is not None and size > MAX_LAYOUT:
+        raise GraphvizTimeout(f"the graph is too large for Graphviz: its layout needs about {size:,} nodes "
+                              f"(more than {MAX_LAYOUT:,}; values used far from where they are made add long "
+                              "edges), which takes minutes to hours and gigabytes; draw a smaller "
+                              "sub-expression, or save it as .dot")
+    if size > LARGE_LAYOUT:
+        warnings.warn(LargeGraphWarning(
+            f"the graph's layout needs about {size:,} nodes (more than {LARGE_LAYOUT:,}): rendering it may "
+            f"take minutes{f' (dot is stopped after {timeout:g} s)' if timeout is not None else ''}; "
+            "consider drawing a smaller sub-expression"), stacklevel=3)
+    try:
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except FileNotFoundError:
+        raise GraphvizNotFound() from None
+    except OSError as error:
+        raise GraphvizFailed(f"Graphviz's dot could not be started: {error.strerror or error}") from None
+    with process:  # waits for dot on the way out, also after an exception
+        _limit_cpu(process.pid, timeout)
+        try:
+            output, errors = process.communicate(source, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise _timeout(timeout, size) from None
+        except BaseException:  # KeyboardInterrupt, SystemExit from a signal handler, ...
+            process.kill()
+            raise
+    if process.returncode != 0:
+        if process.returncode in (-9, -24) and timeout is not None:  # killed at its CPU limit (SIGKILL, SIGXCPU)
+            raise _timeout(timeout, size)
+        raise _failure(errors, process.returncode)
+    if errors and not quiet:
+        sys.stderr.write(errors.decode('utf-8', 'replace'))
+    return output
+
+
+def _timeout(timeout, size):
+    return GraphvizTimeout(f"Graphviz's dot did not finish the layout within {timeout:g} s and was stopped "
+                           f"(the layout needs about {size:,} nodes); draw a smaller sub-expression, allow "
+                           "more time, or save it as .dot")
+
+
+def _limit_cpu(pid, timeout):
+    """Let dot use at most timeout + 1 s of CPU time (SIGXCPU, then SIGKILL), where Linux's prlimit exists."""
+    if timeout is None:
+        return
+    try:
+        import resource
+        seconds = math.ceil(timeout) + 1
+        resource.prlimit(pid, resource.RLIMIT_CPU, (seconds, seconds + 1))
+    except (ImportError, AttributeError, OSError):  # not Linux, or dot has already exited
+        pass
 
 
 STYLES = ('micrograd', 'book')
@@ -101,8 +254,8 @@ def draw_dot(root, format='svg', rankdir='LR', show_grad=True, style='micrograd'
     more than once, after a branch point where the arrow with the total splits);
     inputs are named where their arrows start.
     Nodes are numbered in traversal order from the root, so the same graph
-    always gives the same DOT text. Warns (LargeGraphWarning) above
-    LARGE_GRAPH Values: rendering would take minutes.
+    always gives the same DOT text. Rendering a large one is laid out the
+    fast way and limited in time (see Graph.pipe).
     """
     if format not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
@@ -155,10 +308,6 @@ def drawing(root, rankdir='LR', show_grad=True, style='micrograd', names=None, g
     graph = Graph(name='micrograd', graph_attr={'rankdir': rankdir},
                   node_attr={'fontname': 'Helvetica', 'fontsize': '11'})
     ids = _number_nodes(root)
-    if len(ids) > LARGE_GRAPH:
-        warnings.warn(LargeGraphWarning(
-            f"the graph has {len(ids)} Values (more than {LARGE_GRAPH}): rendering it may take "
-            "minutes; consider drawing a smaller sub-expression"), stacklevel=stacklevel + 1)
     marks = Marks()
     draw = _draw_book if style == 'book' else _draw_boxes
     gradient = (lambda value: value.grad) if gradients is None else gradients.__getitem__
@@ -352,29 +501,35 @@ def _visible(char):
     return ascii(char)[1:-1]
 
 
-def save(graph, path):
-    """Write graph to path in the format its extension names (.svg .png .pdf .dot), atomically.
+def save(graph, path, timeout=DOT_TIMEOUT):
+    """Write graph (any graphviz graph) to path in the format its extension names (.svg .png .pdf .dot), atomically.
 
     '.dot' writes the DOT text and needs no Graphviz. dot's messages are not
-    echoed; a failure raises GraphvizFailed with dot's first line. The file appears
-    complete or not at all: it is written to a temporary file in the same
-    directory and then moved into place.
+    echoed; a failure raises GraphvizFailed with dot's first line, and dot is
+    stopped after timeout seconds (GraphvizTimeout; None: no limit). The file
+    appears complete or not at all, following micrograd.atomic's rules (a target
+    that is not a regular file, or is read-only, is refused).
     """
     render_format = output_format(path)
     if render_format is None:
         data = graph.source.encode('utf-8')
     else:
-        data = graph.pipe(format=render_format, quiet=True)
+        command = graphviz.backend.dot_command.command(graph.engine, render_format)
+        data = run_dot(command, graph.source.encode(graph.encoding), layout_size(graph), timeout)
     write_atomically(path, lambda file: file.write(data))
 
 
-def output_format(path):
-    """The format a file name asks for: 'svg', 'png', 'pdf', or None for DOT text (.dot)."""
+def output_format(path, extensions=None):
+    """The format a file name asks for: 'svg', 'png', 'pdf', or None for DOT text (.dot).
+
+    extensions maps each accepted extension to its format (default EXTENSIONS).
+    """
+    extensions = EXTENSIONS if extensions is None else extensions
     name = Path(path).name.lower()
-    if name in EXTENSIONS:  # '.svg' is a hidden file's name without an extension
-        raise ValueError(f"the file name is missing in {str(path)!r}: give a name before {name}")
+    if name in extensions:  # '.svg' is a hidden file's name without an extension
+        raise ValueError(f"the file name is missing in {brief_repr(str(path), PATH_LIMIT)}: give a name before {name}")
     extension = Path(path).suffix.lower()
-    if extension not in EXTENSIONS:
-        raise ValueError(f"cannot tell the output format of {str(path)!r}: "
-                         f"its name must end in {', '.join(EXTENSIONS)}")
-    return EXTENSIONS[extension]
+    if extension not in extensions:
+        raise ValueError(f"cannot tell the output format of {brief_repr(str(path), PATH_LIMIT)}: "
+                         f"its name must end in {', '.join(extensions)}")
+    return extensions[extension]
