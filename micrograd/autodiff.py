@@ -248,9 +248,7 @@ def _check_rule(node):
         return True  # a leaf, whatever op name it was given
     if type(operation) is str:
         raise _no_rule(node)
-    if type(operation) is not _UserBackward and operation.param is not None:
-        return True  # x ** c: a library rule made on demand
-    return False
+    return type(operation) is not _UserBackward and operation.library  # x ** c and compiled programs: made on demand
 
 
 def _clear_scratch(root):

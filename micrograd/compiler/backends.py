@@ -4,11 +4,9 @@ A namespace has numpy's function names; `sigmoid`, which numpy lacks, is
 added here in the form that never overflows (like the engine's float sigmoid).
 """
 
-import math
-
 from micrograd._optional import require
 
-__all__ = ['numpy_namespace', 'torch_namespace']
+__all__ = ['numpy_namespace']
 
 
 class _Namespace:
@@ -32,24 +30,3 @@ def numpy_namespace():
         return np.where(a >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
 
     return _Namespace(np, sigmoid, lambda data: np.asarray(data, dtype=np.float64))
-
-
-def torch_namespace(device=None):
-    torch = require('torch', extra='torch')
-    device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
-
-    def where(condition, a, b):
-        return torch.where(condition, _tensor(a), _tensor(b))
-
-    def _tensor(x):
-        return x if isinstance(x, torch.Tensor) else torch.tensor(float(x), dtype=torch.float64, device=device)
-
-    def power(a, b):
-        return torch.pow(a, b)
-
-    names = {'arctan': 'atan', 'abs': 'abs', 'sign': 'sign'}
-    space = _Namespace(torch, torch.sigmoid, lambda data: torch.as_tensor(data, dtype=torch.float64, device=device),
-                       names)
-    space.where, space.power, space.device = where, power, device
-    space.nan = math.nan
-    return space

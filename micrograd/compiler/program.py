@@ -31,6 +31,7 @@ class _Step:
     def __init__(self, kind, op, nodes, operands, stop_gradient):
         self.kind, self.op, self.nodes, self.stop_gradient = kind, op, nodes, stop_gradient
         self.operands = operands  # kind-specific index arrays, see Program._index
+        self.all_operands = None  # for an op: every operand slot, position by position
 
 
 class Program:
@@ -116,11 +117,40 @@ class Program:
         steps = []
         for key in sorted(groups, key=lambda key: key[0]):
             nodes = groups[key]
+            kind, op, stop = key[1], key[2], key[-1]
+            grid = self._grid(nodes, slots) if kind == 'dot' else None
+            if grid is not None:
+                kind, nodes = 'grid', grid[0]
             for node in nodes:
                 slots[node] = len(slots)
-            kind, op, stop = key[1], key[2], key[-1]
-            steps.append(_Step(kind, op, nodes, self._index(kind, nodes, terms, slots), stop))
+            operands = grid[1] if grid is not None else self._index(kind, nodes, terms, slots)
+            steps.append(_Step(kind, op, nodes, operands, stop))
+            if kind == 'op':
+                steps[-1].all_operands = self.xp.concatenate(operands)
         return steps
+
+    def _grid(self, nodes, slots):
+        """Dot nodes that are every (input row, weight row) pair once, as a layer's neurons on a batch are.
+
+        Returns the nodes in row-major order and the index arrays of the distinct
+        input rows, weight rows and biases; None where the nodes are not such a grid.
+        """
+        inputs, weights, cells = {}, {}, {}
+        for node in nodes:
+            w, x, b = ops.dot_parts(self._operands(node))
+            row = inputs.setdefault(tuple(slots[v] for v in x), len(inputs))
+            column = weights.setdefault((tuple(slots[v] for v in w), None if b is None else slots[b]), len(weights))
+            cells[(row, column)] = node
+        if len(cells) != len(nodes) or len(nodes) != len(inputs) * len(weights) or len(weights) == len(nodes):
+            return None
+        ordered = [cells[(r, c)] for r in range(len(inputs)) for c in range(len(weights))]
+        xp = self.xp
+        count = len(next(iter(inputs)))
+        x_rows = xp.array(list(inputs)).astype(int).reshape(len(inputs), count)
+        w_rows = xp.array([w for w, _ in weights]).astype(int).reshape(len(weights), count)
+        biases = [b for _, b in weights]
+        b_rows = None if biases[0] is None else xp.array(biases).astype(int)
+        return ordered, (x_rows, w_rows, b_rows)
 
     def _kind(self, node, operation, parts):
         stop = node in self.hidden
@@ -201,10 +231,31 @@ def _forward_op(program, step, values):
 def _forward_dot(program, step, values):
     weights, inputs, bias = step.operands
     w, x = values[weights], values[inputs]
-    total = values[bias] if bias is not None else program.xp.zeros(len(step.nodes))
-    for k in range(w.shape[1]):  # left to right from the bias, as engine.dot adds: the same floats
-        total = total + w[:, k] * x[:, k]
+    total = (w * x).sum(axis=1)  # the same sums as engine.dot, added in another order (to a few ulps)
+    if bias is not None:
+        total += values[bias]
     return total, (w, x)
+
+
+def _forward_grid(program, step, values):
+    x_rows, w_rows, b_rows = step.operands
+    x, w = values[x_rows], values[w_rows]
+    total = x @ w.T  # a matrix product: the same sums as engine.dot, added in another order (to a few ulps)
+    if b_rows is not None:
+        total += values[b_rows]
+    return total.ravel(), (x, w)
+
+
+def _backward_grid(program, step, upstream, out, gathered):
+    x_rows, w_rows, b_rows = step.operands
+    x, w = gathered
+    xp = program.xp
+    g = upstream.reshape(x.shape[0], w.shape[0])
+    parts_index, parts = [x_rows.ravel(), w_rows.ravel()], [(g @ w).ravel(), (g.T @ x).ravel()]
+    if b_rows is not None:
+        parts_index.append(b_rows)
+        parts.append(g.sum(axis=0))
+    return xp.concatenate(parts_index), xp.concatenate(parts)
 
 
 def _forward_chain(program, step, values):
@@ -213,15 +264,19 @@ def _forward_chain(program, step, values):
 
 
 def _forward_scalar(program, step, values):
-    results = [op.forward(*[float(values[i]) for i in operands]) for op, operands in step.operands]
-    return program.xp.array(results), None
+    gathered = [[float(values[i]) for i in operands] for _, operands in step.operands]
+    results = [op.forward(*data) for (op, _), data in zip(step.operands, gathered)]
+    return program.xp.array(results), gathered
 
 
 def _backward_op(program, step, upstream, out, gathered):
     xp = program.xp
     contributions = step.op.array_derivative(xp, upstream, out, *gathered)
-    indices = xp.concatenate(step.operands)
-    return indices, xp.concatenate([xp.broadcast_to(c, upstream.shape) for c in contributions])
+    count = len(upstream)
+    flat = xp.empty(count * len(contributions))
+    for i, contribution in enumerate(contributions):  # an array, or one number for every node
+        flat[i * count:(i + 1) * count] = contribution
+    return step.all_operands, flat
 
 
 def _backward_dot(program, step, upstream, out, gathered):
@@ -245,15 +300,13 @@ def _backward_chain(program, step, upstream, out, gathered):
 def _backward_scalar(program, step, upstream, out, gathered):
     xp = program.xp
     indices, contributions = [], []
-    for (op, operands), g, result in zip(step.operands, upstream.tolist(), out.tolist()):
+    for (op, operands), g, result, data in zip(step.operands, upstream.tolist(), out.tolist(), gathered):
         indices += operands
-        contributions += op.derivative(g, result, *[0.0] * 0, *[float(v) for v in _values_at(program, operands)])
-    return xp.array(indices).astype(int), xp.array(contributions)
+        contributions += list(op.derivative(g, result, *data))
+    return xp.array(indices).astype(int), xp.array([float(c) for c in contributions])
 
 
-def _values_at(program, operands):
-    return [program._last_values[i] for i in operands]
-
-
-_FORWARD = {'op': _forward_op, 'dot': _forward_dot, 'chain': _forward_chain, 'scalar': _forward_scalar}
-_BACKWARD = {'op': _backward_op, 'dot': _backward_dot, 'chain': _backward_chain, 'scalar': _backward_scalar}
+_FORWARD = {'op': _forward_op, 'dot': _forward_dot, 'grid': _forward_grid, 'chain': _forward_chain,
+            'scalar': _forward_scalar}
+_BACKWARD = {'op': _backward_op, 'dot': _backward_dot, 'grid': _backward_grid, 'chain': _backward_chain,
+             'scalar': _backward_scalar}

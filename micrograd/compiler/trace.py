@@ -6,7 +6,9 @@ trace and nothing in the engine's code.
 """
 
 import contextlib
+import itertools
 import numbers
+import sys
 import threading
 
 from micrograd import engine
@@ -25,6 +27,7 @@ class Recording:
         self.nodes = []  # every node the engine made, operands before results
         self.hidden = {}  # node made under no_grad -> (op, operands) it would have recorded
         self.comparisons = []  # (Value, other Value or number, method name, result)
+        self.reads = []  # Values whose .data code outside micrograd read: a dependence no replay can see
 
 
 _lock = threading.Lock()
@@ -36,6 +39,13 @@ def recording():
     record = Recording()
     make_node = engine._node
     compare = {name: getattr(Value, name) for name in COMPARISONS}
+
+    make_value = Value.__init__
+
+    def traced_value(self, *args, **kwargs):  # a leaf made inside the function: a constant of the trace
+        make_value(self, *args, **kwargs)
+        if threading.get_ident() == record.thread:
+            record.nodes.append(self)
 
     def traced_node(data, operands, operation):
         out = make_node(data, operands, operation)
@@ -53,23 +63,57 @@ def recording():
             return result
         return comparison
 
+    data = Value.__dict__['data']  # the slot's descriptor
+
+    def read_data(self):
+        if threading.get_ident() == record.thread and not sys._getframe(1).f_globals.get('__name__', '').startswith(
+                'micrograd.'):
+            record.reads.append(self)
+        return data.__get__(self, Value)
+
     with _lock:
         engine._node = traced_node
         for name in COMPARISONS:
             setattr(Value, name, traced(name))
+        Value.data = property(read_data, data.__set__)
+        Value.__init__ = traced_value
         try:
             yield record
         finally:
+            Value.__init__ = make_value
+            Value.data = data
             engine._node = make_node
             for name, method in compare.items():
                 setattr(Value, name, method)
 
 
+_PLAIN_NUMBERS = {float, int}
+
+
 def flatten(args):
-    """(structure, numbers, values) of nested lists/tuples of numbers and Values; TypeError for anything else."""
+    """(structure, numbers, values) of nested lists/tuples of numbers and Values; TypeError for anything else.
+
+    structure is hashable and equal for arguments of the same shape, so it keys the traces.
+    """
     numbers_, values = [], []
 
     def walk(x, where):
+        kind = type(x)
+        if kind is float or kind is int:
+            numbers_.append(x)
+            return 'n'
+        if kind is list or kind is tuple:
+            types = {type(item) for item in x}
+            if types <= _PLAIN_NUMBERS:  # the common cases, at C speed: a list of numbers
+                numbers_.extend(x)
+                return (kind.__name__, len(x))
+            if len(types) == 1 and types <= {list, tuple}:  # a list of lists of numbers
+                flat = list(itertools.chain.from_iterable(x))
+                if {type(item) for item in flat} <= _PLAIN_NUMBERS:
+                    numbers_.extend(flat)
+                    inner = next(iter(types)).__name__
+                    return (kind.__name__, tuple((inner, len(row)) for row in x))
+            return (kind.__name__, tuple(walk(item, f"{where}[{i}]") for i, item in enumerate(x)))
         if isinstance(x, Value):
             values.append(x)
             return 'v'
@@ -77,7 +121,7 @@ def flatten(args):
             numbers_.append(x)
             return 'n'
         if isinstance(x, (list, tuple)):
-            return (type(x).__name__, tuple(walk(item, f"{where}[{i}]") for i, item in enumerate(x)))
+            return walk(list(x) if isinstance(x, list) else tuple(x), where)
         raise TypeError(f"a compiled function takes numbers, Values and (nested) lists or tuples of them; "
                         f"{where} is {type(x).__name__}: {x!r:.60}")
 
@@ -95,7 +139,10 @@ def unflatten(structure, numbers_, values):
         if shape == 'v':
             return next(values)
         kind, items = shape
-        built = [build(item) for item in items]
+        if isinstance(items, int):  # a flat run of numbers
+            built = [next(numbers_) for _ in range(items)]
+        else:
+            built = [build(item) for item in items]
         return built if kind == 'list' else tuple(built)
 
     return [build(shape) for shape in structure]
