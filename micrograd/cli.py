@@ -119,7 +119,7 @@ def main(argv=None):
 
 def _attach_expressions(argv):
     """['--expr', '-x*y'] -> ['--expr=-x*y']: argparse would take '-x*y' for an option."""
-    attached = []
+    attached: list[str] = []
     for arg in argv:
         if attached and attached[-1] == '--expr' and arg.startswith('-'):
             attached[-1] = f'--expr={arg}'

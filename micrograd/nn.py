@@ -247,7 +247,7 @@ def _from_document(document):
         raise ValueError(f"'parameters' must be an object of name -> number, got {type(parameters).__name__}")
     cls = _MODULES[spec['type']]
     arguments = {key: value for key, value in spec.items() if key != 'type'}
-    expected = cls.architecture_keys
+    expected = cls.architecture_keys  # type: ignore[attr-defined] # each class in _MODULES has it
     _require_keys(arguments, expected, f"'model' ({spec['type']})")
     if set(arguments) != set(expected):
         raise ValueError(f"'model' ({spec['type']}) has unexpected keys {sorted(set(arguments) - set(expected))}")

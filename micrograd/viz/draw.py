@@ -38,7 +38,7 @@ MAX_LABEL_CHARS = 1000
 LARGE_GRAPH = 2000
 
 
-class GraphvizNotFound(graphviz.ExecutableNotFound):
+class GraphvizNotFound(graphviz.ExecutableNotFound):  # type: ignore[name-defined] # graphviz: require()d, untyped
     """Rendering needs Graphviz's `dot`; the message says how to install it."""
 
     def __init__(self):
@@ -74,7 +74,7 @@ def _explaining_failures(render, stream_errors=()):
     return wrapper
 
 
-class Graph(graphviz.Digraph):
+class Graph(graphviz.Digraph):  # type: ignore[name-defined] # graphviz: require()d, untyped
     """A graphviz.Digraph whose rendering failures say what went wrong in one line."""
 
     pipe = _explaining_failures(graphviz.Digraph.pipe, OSError)  # also used to show it in Jupyter
