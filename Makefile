@@ -44,4 +44,4 @@ bench: $(INSTALLED)
 	$(PYTHON) benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) micrograd-demo site .pytest_cache .hypothesis *.egg-info
+	rm -rf $(VENV) micrograd-demo site .pytest_cache .hypothesis .mypy_cache *.egg-info

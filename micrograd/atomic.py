@@ -37,7 +37,10 @@ import secrets
 import shutil
 import stat
 import time
+from types import ModuleType
+from typing import Optional
 
+fcntl: Optional[ModuleType]
 try:
     import fcntl
 except ImportError:  # Windows: no locks, so leftover temporary files are never judged stale
@@ -310,7 +313,7 @@ def _remove_if_stale(candidate):
         if (not stat.S_ISREG(status.st_mode) or status.st_uid != os.geteuid()
                 or time.time() - status.st_mtime < STALE_AFTER):
             return
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError while a writer holds it
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # type: ignore[union-attr] # callers check fcntl
         now = os.lstat(candidate)
         if (now.st_dev, now.st_ino) == (status.st_dev, status.st_ino):
             os.unlink(candidate)

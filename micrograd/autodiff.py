@@ -7,14 +7,21 @@ node's parents in `node._pending` and collects its upstream gradient in
 `node._acc`, and leaves both as it found them.
 """
 
+from __future__ import annotations
+
 import contextlib
 import numbers
 import threading
+from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Tuple, Union
 
 from micrograd import grad_mode, ieee, ops
-from micrograd.engine import Value, _UserBackward
+from micrograd.engine import Number, Value, _UserBackward
 
 __all__ = ['backward', 'grad', 'backward_steps']
+
+# A gradient on its way through a pass: a float, or a Value under grad(create_graph=True).
+Gradient = ops.Scalar
+Visit = Callable[[Value, Gradient], None]
 
 # Passes use scratch slots on the nodes: two threads must not walk a shared graph at once,
 # and a pass must not start inside another one in the same thread.
@@ -22,26 +29,27 @@ _pass_lock = threading.Lock()
 _in_pass = threading.local()
 
 
-def backward(output, gradient=1.0):
+def backward(output: Value, gradient: Union[Value, Number] = 1.0) -> None:
     """Add d(output)/d(node) * gradient to `.grad` of every node output depends on.
 
     All or nothing: where a rule of the user's could fail half way (a
     define_op rule or a `_backward` closure), the gradients are collected first
     and added only when the whole pass has succeeded.
     """
-    def accumulate(node, upstream):
+    def accumulate(node: Value, upstream: float) -> None:
         node.grad += upstream
 
-    def collect(node, upstream):
+    def collect(node: Value, upstream: float) -> None:
         collected.append((node, upstream))
 
-    collected = []
+    collected: list[Tuple[Value, float]] = []
     _propagate(_check_value(output, "backward() output"), _seed(gradient, False), False, accumulate, collect)
     for node, upstream in collected:
         node.grad += upstream
 
 
-def grad(output, inputs, gradient=1.0, create_graph=False):
+def grad(output: Value, inputs: Union[Value, Iterable[Value]], gradient: Union[Value, Number] = 1.0,
+         create_graph: bool = False) -> list[Value]:
     """d(output)/d(input) * gradient for each input, returned as Values; `.grad` is untouched.
 
     An input that output does not depend on gets Value(0.0). With
@@ -57,9 +65,9 @@ def grad(output, inputs, gradient=1.0, create_graph=False):
     for i, x in enumerate(inputs):
         _check_value(x, f"grad() inputs[{i}]")
     wanted = set(inputs)
-    found = {}
+    found: dict[Value, Gradient] = {}
 
-    def collect(node, upstream):
+    def collect(node: Value, upstream: Gradient) -> None:
         if node in wanted:
             found[node] = upstream
 
@@ -67,32 +75,32 @@ def grad(output, inputs, gradient=1.0, create_graph=False):
     return [_result(found.get(x, 0.0), create_graph) for x in inputs]
 
 
-def backward_steps(output, gradient=1.0):
+def backward_steps(output: Value, gradient: Union[Value, Number] = 1.0) -> list[Tuple[Value, float, list[float]]]:
     """The backward pass as it happens: [(node, d output/d node * gradient, what it sends each operand)], in order.
 
     The pass is backward()'s own (same order, same rules, same floats), but
     `.grad` is untouched: each step's list holds the gradient the node passes
     to each of its `_operands`, the contributions that add up to their totals.
     """
-    steps = []
+    steps: list[Any] = []  # (node, upstream), completed to (node, upstream, gradients)
 
-    def record(node, upstream):
+    def record(node: Value, upstream: float) -> None:
         steps.append((node, upstream))
 
-    def sent(node, upstream, gradients):
+    def sent(node: Value, upstream: float, gradients: Sequence[float]) -> None:
         steps[-1] = (node, upstream, list(gradients))
 
     _propagate(_check_value(output, "the output"), _seed(gradient, False), False, record, on_send=sent)
     return [step if len(step) == 3 else (*step, []) for step in steps]
 
 
-def _check_value(x, what):
+def _check_value(x: object, what: str) -> Value:
     if not isinstance(x, Value):
         raise TypeError(f"{what} must be a Value, got {type(x).__name__}")
     return x
 
 
-def _seed(gradient, create_graph):
+def _seed(gradient: object, create_graph: bool) -> Gradient:
     if create_graph and isinstance(gradient, Value):
         return gradient
     if isinstance(gradient, Value):
@@ -102,20 +110,21 @@ def _seed(gradient, create_graph):
     raise TypeError(f"gradient must be a real number, got {type(gradient).__name__}")
 
 
-def _result(gradient, create_graph):
+def _result(gradient: Gradient, create_graph: bool) -> Value:
     if isinstance(gradient, Value):
         return gradient if create_graph else Value(gradient.data)
     return Value(gradient)
 
 
 @contextlib.contextmanager
-def _differentiating():
+def _differentiating() -> Iterator[None]:
     """The mode of a pass that builds derivative graphs: recording on, IEEE results at singular points (as torch)."""
     with grad_mode.enable_grad(), ieee.singular_results():
         yield
 
 
-def _propagate(root, seed, create_graph, visit, careful_visit=None, on_send=None):
+def _propagate(root: Value, seed: Gradient, create_graph: bool, visit: Visit, careful_visit: Optional[Visit] = None,
+               on_send: Optional[Callable[[Value, Gradient, Sequence[Gradient]], None]] = None) -> None:
     """Call visit(node, its total upstream gradient) for each node, parents before children.
 
     careful_visit, if given, replaces visit where a user's rule could fail half
@@ -156,10 +165,10 @@ def _propagate(root, seed, create_graph, visit, careful_visit=None, on_send=None
             _in_pass.active = False
 
 
-def operand_gradients(node, upstream, create_graph):
+def operand_gradients(node: Value, upstream: Gradient, create_graph: bool) -> Sequence[Gradient]:
     """The gradient node passes to each of its operands: its op's derivative rule, on floats or Values."""
     children = node._operands
-    operation = node._operation
+    operation: Any = node._operation  # an ops.Op, a _UserBackward or a str
     try:
         rule = operation.derivative  # None for a _backward closure
     except AttributeError:  # a str: an op the engine does not know
@@ -184,7 +193,7 @@ def operand_gradients(node, upstream, create_graph):
     return grads
 
 
-def _closure_gradients(node, upstream, function, create_graph):
+def _closure_gradients(node: Value, upstream: float, function: Callable[[], object], create_graph: bool) -> list[float]:
     """What a micrograd-style `_backward` closure adds to each operand's .grad, with .grad left as it was.
 
     The closure reads `node.grad` and adds into its operands' `.grad`, so for
@@ -209,7 +218,7 @@ def _closure_gradients(node, upstream, function, create_graph):
     return [shares.pop(operand, 0.0) for operand in node._operands]
 
 
-def _no_rule(node):
+def _no_rule(node: Value) -> ValueError:
     known = ops.by_symbol(node._op)
     why = ("the engine has no derivative rule for it" if known is None else
            f"with {len(node._operands)} operand(s), but the engine's {node._op!r} takes {known.arity}")
@@ -222,7 +231,7 @@ def _no_rule(node):
 _TRUSTED = frozenset([''] + [op for op in ops.all_ops() if op.library])
 
 
-def _count_parents(root):
+def _count_parents(root: Value) -> bool:
     """Set node._pending to the number of edges into node from nodes reachable from root.
 
     Returns whether every rule on the way is a library one; raises, before
@@ -241,9 +250,9 @@ def _count_parents(root):
     return trusted
 
 
-def _check_rule(node):
+def _check_rule(node: Value) -> bool:
     """False for a node with a user rule; raises for a node the engine cannot differentiate."""
-    operation = node._operation
+    operation: Any = node._operation  # an ops.Op, a _UserBackward or a str
     if not node._operands:
         return True  # a leaf, whatever op name it was given
     if type(operation) is str:
@@ -251,7 +260,7 @@ def _check_rule(node):
     return type(operation) is not _UserBackward and operation.library  # x ** c and compiled programs: made on demand
 
 
-def _clear_scratch(root):
+def _clear_scratch(root: Value) -> None:
     """Undo a pass that stopped half way, so the next one starts clean."""
     seen = {root}
     stack = [root]

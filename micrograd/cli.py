@@ -275,7 +275,7 @@ def _quiet_stdout():
 
 def _attach_expressions(argv):
     """['--expr', '-x*y'] -> ['--expr=-x*y']: argparse would take '-x*y' for an option."""
-    attached = []
+    attached: list[str] = []
     for arg in argv:
         if attached and attached[-1] == '--expr' and arg.startswith('-'):
             attached[-1] = f'--expr={arg}'

@@ -22,7 +22,7 @@ def make_moons(n_samples=100, noise=None, random_state=None, shuffle=True):
 
 def make_circles(n_samples=100, noise=None, random_state=None, factor=0.8, shuffle=True):
     """A circle of radius 1 (label 0) around a circle of radius `factor` (label 1), as scikit-learn's."""
-    if not isinstance(factor, numbers.Real) or not 0 <= factor < 1:
+    if not isinstance(factor, numbers.Real) or not 0 <= factor < 1:  # type: ignore[operator] # mypy cannot order the numbers ABCs
         raise ValueError(f"factor must be in [0, 1), got {factor!r:.60}")
     n_outer = _count(n_samples) // 2
     n_inner = n_samples - n_outer
@@ -84,7 +84,7 @@ def _count(n_samples):
 def _noise(noise):
     if noise is None:
         return 0.0
-    if not isinstance(noise, numbers.Real) or isinstance(noise, bool) or not 0 <= noise < math.inf:
+    if not isinstance(noise, numbers.Real) or isinstance(noise, bool) or not 0 <= noise < math.inf:  # type: ignore[operator] # mypy cannot order the numbers ABCs
         raise ValueError(f"noise must be None or a finite number >= 0, got {noise!r:.60}")
     return float(noise)
 
@@ -94,5 +94,5 @@ def _rng(random_state):
     if isinstance(random_state, random.Random):
         return random_state
     if random_state is None or (isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool)):
-        return random.Random(random_state)
+        return random.Random(random_state)  # type: ignore[arg-type] # an Integral: int to mypy
     raise ValueError(f"random_state must be None, an int or a random.Random, got {random_state!r:.60}")

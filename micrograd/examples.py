@@ -8,9 +8,12 @@ been run forward and backward; `backward=False` gives the forward pass only
 (all grads 0), as in the book's figures of the forward computation.
 """
 
-from collections.abc import Mapping
+from __future__ import annotations
 
-from micrograd.engine import Value
+from collections.abc import Mapping
+from typing import Callable, Sequence
+
+from micrograd.engine import Number, Value
 
 __all__ = ['GRAPHS', 'MAZUR_START', 'MAZUR_WEIGHTS', 'Example', 'buy_apple', 'buy_apple_orange', 'mazur', 'neuron']
 
@@ -44,7 +47,7 @@ class Example(Mapping):
         return graph_html(self.root)
 
 
-def buy_apple(backward=True):
+def buy_apple(backward: bool = True) -> Example:
     """2 apples at 100 each plus 10% tax: price 220; d price/d (apple, apple_num, tax) = 2.2, 110, 200."""
     apple, apple_num, tax = Value(100), Value(2), Value(1.1)
     apple_price = apple * apple_num
@@ -53,7 +56,7 @@ def buy_apple(backward=True):
                     apple_price=apple_price, price=price)
 
 
-def buy_apple_orange(backward=True):
+def buy_apple_orange(backward: bool = True) -> Example:
     """2 apples at 100 and 3 oranges at 150 plus 10% tax: price 715; d price/d tax = 650."""
     apple, apple_num = Value(100), Value(2)
     orange, orange_num = Value(150), Value(3)
@@ -67,7 +70,7 @@ def buy_apple_orange(backward=True):
                     orange_price=orange_price, all_price=all_price, price=price)
 
 
-def neuron(backward=True):
+def neuron(backward: bool = True) -> Example:
     """o = tanh(x1*w1 + x2*w2 + b) with the bias that makes o = 1/sqrt(2) (micrograd's lecture neuron)."""
     x1, x2 = Value(2.0), Value(0.0)
     w1, w2 = Value(-3.0), Value(1.0)
@@ -88,7 +91,7 @@ MAZUR_START = {'i1': 0.05, 'i2': 0.10,
 MAZUR_WEIGHTS = ('w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'w7', 'w8')
 
 
-def mazur(backward=True, **start):
+def mazur(backward: bool = True, **start: Number) -> Example:
     """Mazur's 2-2-2 logistic network on one sample, with E_total = sum 1/2 (target - out)**2 as root.
 
     Built from * + sigmoid ** so that a drawing shows the post's neurons:
@@ -115,7 +118,7 @@ def mazur(backward=True, **start):
     return _example(v['E_total'], backward, **v)
 
 
-def _logistic_neuron(v, name, weights, inputs, bias):
+def _logistic_neuron(v: dict[str, Value], name: str, weights: Sequence[str], inputs: Sequence[str], bias: str) -> None:
     """Add 'w*x' for each weight and input, 'net_<name>' = their sum + bias and 'out_<name>' = sigmoid(net) to v."""
     products = []
     for w, x in zip(weights, inputs):
@@ -125,7 +128,7 @@ def _logistic_neuron(v, name, weights, inputs, bias):
     v[f'out_{name}'] = v[f'net_{name}'].sigmoid()
 
 
-def _example(root, backward, **values):
+def _example(root: Value, backward: bool, **values: Value) -> Example:
     """Label each Value with its keyword name, then run backward from root if asked."""
     for label, value in values.items():
         value.label = label
@@ -135,4 +138,5 @@ def _example(root, backward, **values):
 
 
 # Graph names on the command line -> the function that builds them.
-GRAPHS = {'apple': buy_apple, 'apple-orange': buy_apple_orange, 'neuron': neuron, 'mazur': mazur}
+GRAPHS: dict[str, Callable[..., Example]] = {
+    'apple': buy_apple, 'apple-orange': buy_apple_orange, 'neuron': neuron, 'mazur': mazur}

@@ -11,6 +11,8 @@ normalization, as Python's parser does for identifiers, so the value given
 for 'ﬁ' or a full-width 'ｘ' is the value of fi or x.
 """
 
+from __future__ import annotations
+
 import ast
 import keyword
 import math
@@ -20,18 +22,19 @@ import re
 import sys
 import unicodedata
 from collections.abc import Mapping
+from typing import Any, Callable, Iterable, Optional, Sequence
 
 from micrograd import ops
-from micrograd.engine import Value
+from micrograd.engine import Number, Value
 from micrograd.messages import brief, brief_repr
 
 __all__ = ['evaluate', 'parse', 'parse_values', 'ExpressionError', 'FUNCTIONS', 'ALLOWED']
 
-FUNCTIONS = {op.name: getattr(Value, op.method) for op in ops.unary_functions()}
+FUNCTIONS: dict[str, Callable[[Value], Value]] = {op.name: getattr(Value, op.method) for op in ops.unary_functions()}
 
-BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-          ast.Div: operator.truediv, ast.Pow: operator.pow}
-UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos}
+BINARY: dict[type[ast.operator], Callable[[Any, Any], Value]] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv, ast.Pow: operator.pow}
+UNARY: dict[type[ast.unaryop], Callable[[Value], Value]] = {ast.USub: operator.neg, ast.UAdd: operator.pos}
 
 ALLOWED = f"numbers, names, + - * / **, parentheses and the functions {', '.join(FUNCTIONS)}"
 
@@ -40,7 +43,7 @@ class ExpressionError(ValueError):
     """An expression or a variable value that cannot be evaluated; the message is one line."""
 
 
-def evaluate(source, values):
+def evaluate(source: str, values: Mapping[str, Number]) -> Value:
     """Build the graph of `source` with each name a Value labelled by it; return the output Value.
 
     `values` maps every name in the expression to a real number. Nothing is
@@ -50,7 +53,7 @@ def evaluate(source, values):
     """
     if not isinstance(values, Mapping):
         raise TypeError(f"values must be a mapping of names to numbers, got {type(values).__name__}")
-    named = {}
+    named: dict[str, object] = {}
     for name, value in values.items():
         if not isinstance(name, str):
             raise TypeError(f"the names in values must be strings, got {type(name).__name__} {name!r:.40}")
@@ -68,7 +71,7 @@ def evaluate(source, values):
         raise ExpressionError(' '.join(str(error).split())) from None
 
 
-def _add(values, name, value):
+def _add(values: dict[str, Any], name: str, value: Any) -> None:
     """values[name] = value, with name NFKC-normalized as Python normalizes identifiers."""
     name = unicodedata.normalize('NFKC', name)
     if name in values:
@@ -76,7 +79,7 @@ def _add(values, name, value):
     values[name] = value
 
 
-def parse(source):
+def parse(source: str) -> ast.Expression:
     """The expression's syntax tree after checking every node against the whitelist."""
     if not isinstance(source, str):
         raise ExpressionError(f"the expression must be a string, got {type(source).__name__}")
@@ -110,12 +113,12 @@ def parse(source):
     return tree
 
 
-def _place(source, line, column):
+def _place(source: str, line: Optional[int], column: Optional[int]) -> str:
     """'column C', or 'line L, column C' when the expression has several lines (both 1-based)."""
     return f"line {line}, column {column}" if re.search('[\r\n]', source) else f"column {column}"
 
 
-def _node_place(source, body, node):
+def _node_place(source: str, body: str, node: Any) -> str:
     """Where a syntax node of body (source without its leading blanks) starts, in source's characters.
 
     ast counts columns in UTF-8 bytes, people in characters.
@@ -125,14 +128,14 @@ def _node_place(source, body, node):
     return _place(source, node.lineno, column + (len(source) - len(body) if node.lineno == 1 else 0))
 
 
-def _finite(number):
+def _finite(number: Any) -> bool:
     try:
         return math.isfinite(number)
     except OverflowError:  # an int too large for a float
         return False
 
 
-def _problem(node):
+def _problem(node: ast.AST) -> Optional[str]:
     """Why a syntax node is outside the language, or None if it is allowed."""
     if isinstance(node, (ast.Expression, ast.Load, ast.Name)) or type(node) in BINARY or type(node) in UNARY:
         return None
@@ -150,7 +153,7 @@ def _problem(node):
     return f"{_source_name(node)} is not allowed"
 
 
-def _call_problem(call):
+def _call_problem(call: ast.Call) -> Optional[str]:
     if not isinstance(call.func, ast.Name):
         return "calling anything but a function name is not allowed"
     if call.func.id not in FUNCTIONS:
@@ -160,21 +163,21 @@ def _call_problem(call):
     return None
 
 
-def _source_name(node):
+def _source_name(node: ast.AST) -> str:
     """A readable name for a kind of syntax node: 'Subscript' -> 'subscript'."""
     return {ast.Lambda: 'lambda', ast.Subscript: 'subscript (x[...])', ast.Compare: 'comparison',
             ast.BoolOp: 'and/or', ast.IfExp: 'if/else', ast.Mod: '%', ast.FloorDiv: '//',
             ast.MatMult: '@', ast.Not: 'not', ast.Invert: '~'}.get(type(node), type(node).__name__.lower())
 
 
-def _keyword_problem(written, keyword_name):
+def _keyword_problem(written: str, keyword_name: str) -> str:
     if written == keyword_name:
         return f"{keyword_name!r} is a Python keyword and cannot be a variable name"
     return (f"{brief_repr(written)} reads as the keyword {keyword_name!r} (names are NFKC-normalized, as in "
             "Python) and cannot be a variable name")
 
 
-def _leaf(name, values):
+def _leaf(name: str, values: Mapping[str, Any]) -> Value:
     if name not in values:
         raise ExpressionError(f"{brief(name)} has no value: give it as {brief(name)}=NUMBER")
     try:
@@ -183,13 +186,13 @@ def _leaf(name, values):
         raise ExpressionError(f"the value of {brief(name)} is not a usable number: {error}") from None
 
 
-def _build(body, leaves):
+def _build(body: ast.expr, leaves: Mapping[str, Value]) -> Value:
     """Evaluate a checked tree on Values, operands before operators, with an explicit stack.
 
     No recursion, so a flat sum of thousands of terms (a deeply left-nested
     tree) works. Names are the leaves; literal numbers become constants.
     """
-    results = []
+    results: list[Value] = []
     stack = [(body, False)]
     while stack:
         node, operands_done = stack.pop()
@@ -203,7 +206,7 @@ def _build(body, leaves):
     return results[0]
 
 
-def _operands(node):
+def _operands(node: ast.expr) -> Sequence[ast.expr]:
     """The sub-expressions node needs evaluated first, left to right."""
     if isinstance(node, ast.BinOp):
         return (node.left,) if _exponent(node) is not None else (node.left, node.right)
@@ -214,41 +217,41 @@ def _operands(node):
     return ()
 
 
-def _combine(node, operands, leaves):
-    """node's Value from its operands' Values."""
+def _combine(node: Any, operands: Sequence[Value], leaves: Mapping[str, Value]) -> Value:
+    """node's Value from its operands' Values (node: an ast.expr of a tree parse() has checked)."""
     if isinstance(node, ast.Name):
         return leaves[node.id]
     if isinstance(node, ast.Constant):
-        return Value(node.value)
+        return Value(node.value)  # type: ignore[arg-type] # parse() lets only real numbers through
     if isinstance(node, ast.UnaryOp):
         return UNARY[type(node.op)](*operands)
     if isinstance(node, ast.Call):
-        return FUNCTIONS[node.func.id](*operands)
+        return FUNCTIONS[node.func.id](*operands)  # type: ignore[attr-defined] # parse(): a function name
     exponent = _exponent(node)
     return BINARY[type(node.op)](*operands, *(() if exponent is None else (exponent,)))
 
 
-def _exponent(binop):
+def _exponent(binop: ast.BinOp) -> Optional[float]:
     """The literal exponent of x ** 2 or x ** -0.5, else None (x ** 2 draws as micrograd's '**2' op)."""
     return _literal(binop.right) if isinstance(binop.op, ast.Pow) else None
 
 
-def _literal(node):
+def _literal(node: ast.expr) -> Optional[float]:
     """The number a literal like 2 or -0.5 stands for, else None."""
     sign = 1
     if isinstance(node, ast.UnaryOp):
         sign, node = (-1 if isinstance(node.op, ast.USub) else 1), node.operand
-    return sign * node.value if isinstance(node, ast.Constant) else None
+    return sign * node.value if isinstance(node, ast.Constant) else None  # type: ignore[operator, return-value] # a number
 
 
-def parse_values(assignments):
+def parse_values(assignments: Iterable[str]) -> dict[str, float]:
     """Turn ['x=2', 'w=-3.5', ...] into {'x': 2.0, 'w': -3.5}; each name once, each value a finite number.
 
     Names are NFKC-normalized as in the expression ('ﬁ=3' gives fi).
     """
     if isinstance(assignments, (str, bytes)) or not hasattr(assignments, '__iter__'):
         raise TypeError(f"assignments must be a list of 'NAME=NUMBER' strings, got {type(assignments).__name__}")
-    values = {}
+    values: dict[str, float] = {}
     for text in assignments:
         if not isinstance(text, str):
             raise TypeError(f"each assignment must be a 'NAME=NUMBER' string, got {type(text).__name__} {text!r:.40}")

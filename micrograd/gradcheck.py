@@ -57,7 +57,7 @@ def gradcheck(f, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3):
     return check_grads(f, inputs, order=1, eps=eps, atol=atol, rtol=rtol)
 
 
-def check_grads(f, inputs, order=1, *, eps=None, atol=None, rtol=None):
+def check_grads(f, inputs, order: int = 1, *, eps=None, atol=None, rtol=None):
     """Check derivatives of f at inputs of orders 1..order against central differences.
 
     inputs are real numbers or Values (their data and label are used). eps,
@@ -130,7 +130,7 @@ class _Function:
             with no_grad():
                 return {(): self.call(xs).data}
         with enable_grad():  # also when the check runs inside the caller's no_grad()
-            layer = {(): self.call(xs)}
+            layer: dict[tuple[int, ...], Value] = {(): self.call(xs)}
         for _ in range(order - 1):
             layer = {index + (i,): d
                      for index, node in layer.items()

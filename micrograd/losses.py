@@ -67,7 +67,7 @@ def cross_entropy(logits, target):
     logits = _values(logits, "cross_entropy logits")
     if not isinstance(target, numbers.Integral) or isinstance(target, bool):
         raise TypeError(f"cross_entropy target must be a class index (int), got {type(target).__name__}")
-    if not 0 <= target < len(logits):
+    if not 0 <= target < len(logits):  # type: ignore[operator] # mypy cannot order the numbers ABCs
         raise ValueError(f"cross_entropy target must be in [0, {len(logits) - 1}], got {target}")
     shifted = _shifted(logits)
     return micrograd.sum([v.exp() for v in shifted]).log() - shifted[target]

@@ -41,6 +41,8 @@ MAX_FILE_BYTES = 256 * 2**20
 class Module:
     """Base class: parameters, gradients, state dicts and files."""
 
+    architecture_keys: tuple = ()  # the constructor arguments a model file records (see architecture())
+
     def parameters(self):
         """All trainable Values in micrograd's order, read from the current attributes on each call.
 
@@ -278,7 +280,7 @@ def load(path):
         raise ValueError(f"{brief(path, PATH_LIMIT)}: {error}") from None
 
 
-_MODULES = {'Neuron': Neuron, 'Layer': Layer, 'MLP': MLP}
+_MODULES: dict = {'Neuron': Neuron, 'Layer': Layer, 'MLP': MLP}
 _FILE_KEYS = ('format', 'version', 'model', 'parameters')
 
 
@@ -467,8 +469,8 @@ def _unique_keys(pairs):
     """A JSON object as a dict, refusing a key given twice (json would silently keep the last)."""
     result = dict(pairs)
     if len(result) != len(pairs):
-        seen = set()
-        twice = next(key for key, _ in pairs if key in seen or seen.add(key))
+        seen: set[str] = set()
+        twice = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
         raise ValueError(f"the key {brief_repr(twice)} appears twice in an object")
     return result
 

@@ -15,16 +15,25 @@ function names (xp.exp, xp.where, xp.power, ...) plus xp.sigmoid, which the
 compiler backs with numpy or torch, so this module imports neither.
 """
 
+from __future__ import annotations
+
 import functools
 import math
 import operator
 from dataclasses import dataclass, replace
-from typing import Callable, Optional, Tuple
+from typing import Any, Callable, Optional, Sequence, Tuple, TypeVar
 
 from micrograd import ieee
 
 __all__ = ['Op', 'register', 'get', 'by_symbol', 'constant_power', 'unary_functions', 'all_ops',
            'dot_operands', 'dot_parts']
+
+# A number in a derivative rule: a float in backward(), a Value under grad(create_graph=True). Rules use
+# only what both have (arithmetic, comparisons, the `either` functions), which no static type spells.
+Scalar = Any
+# (operand names, expression, local formulas) of a node, as Op.describe gives them.
+Description = Tuple[Tuple[str, ...], str, Tuple[str, ...]]
+_T = TypeVar('_T')
 
 
 @dataclass(frozen=True, eq=False)
@@ -34,49 +43,50 @@ class Op:
     name: str  # registry key, also the Value method and expression function of a unary op: 'tanh', 'relu'
     symbol: str  # what Value._op reads and drawings show, as micrograd spells it: '+', 'ReLU', '**2'
     arity: Optional[int]  # number of operands; None for n-ary ops
-    forward: Callable[..., float]  # on floats; raises Python's exception where float math does
-    derivative: Callable  # (g, out, *operands) -> gradients, see the module docstring
+    # On floats; raises Python's exception where float math does. None for dot and sum, which the engine adds up.
+    forward: Optional[Callable[..., float]]
+    derivative: Optional[Callable[..., Sequence[Scalar]]]  # (g, out, *operands) -> gradients, see the module docstring
     expression: str  # the result in terms of the operands: 'a * b', 'tanh(a)'
     local: Tuple[str, ...]  # d result / d operand, one readable formula per operand
     # Operand slot names drawn on edges where the order is not visible; () for an n-ary op labelled by describe().
     edge_labels: Optional[Tuple[str, ...]] = None
     domain: str = ''  # why forward raises ValueError, for messages: 'log is defined for positive numbers only'
     singular: Optional[Callable[..., float]] = None  # forward with IEEE inf/nan where forward raises
-    array_forward: Optional[Callable] = None  # (xp, *arrays) -> array
-    array_derivative: Optional[Callable] = None  # (xp, g, out, *arrays) -> one array per operand
+    array_forward: Optional[Callable[..., Any]] = None  # (xp, *arrays) -> array
+    array_derivative: Optional[Callable[..., Sequence[Any]]] = None  # (xp, g, out, *arrays) -> one array per operand
     torch_name: Optional[str] = None  # the torch function with this meaning, for exported programs
     method: str = ''  # the Value method that applies it ('' for none; defaults to name for unary ops)
     param: Optional[float] = None  # the constant of a parametrised op (the c of x ** c)
     library: bool = True  # False for the user's define_op ops
     monotone: bool = False  # a unary op increasing or decreasing on its domain (interval bounds for micrograd.testing)
-    n_ary: Optional[Callable[[int], Tuple[Tuple[str, ...], str, Tuple[str, ...]]]] = None
+    n_ary: Optional[Callable[[int], Description]] = None
 
-    def describe(self, count):
+    def describe(self, count: int) -> Description:
         """(operand names, expression, local formulas) for a node with `count` operands."""
         if self.n_ary is not None:
             return self.n_ary(count)
         return ('a', 'b')[:self.arity], self.expression, self.local
 
-    def operand_labels(self, count):
+    def operand_labels(self, count: int) -> Tuple[Optional[str], ...]:
         """The label drawn on each operand edge, or None where operand order does not matter."""
         if self.n_ary is not None and self.edge_labels is not None:
             return self.n_ary(count)[0]
         return self.edge_labels or (None,) * count
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<op {self.name} ({self.symbol})>"
 
-    def __reduce__(self):  # entries are singletons: pickle by name
+    def __reduce__(self) -> Tuple[Callable[..., Op], Tuple[Any, ...]]:  # entries are singletons: pickle by name
         if self.param is not None:
             return constant_power, (self.param,)
         return get, (self.name,)
 
 
-_REGISTRY = {}
-_BY_SYMBOL = {}
+_REGISTRY: dict[str, Op] = {}
+_BY_SYMBOL: dict[str, Op] = {}
 
 
-def register(op):
+def register(op: Op) -> Op:
     """Add an op; a name or symbol that is taken raises ValueError (a library op is never replaced by accident)."""
     for key, table, what in ((op.name, _REGISTRY, 'name'), (op.symbol, _BY_SYMBOL, 'symbol')):
         taken = table.get(key)
@@ -87,7 +97,7 @@ def register(op):
     return op
 
 
-def get(name):
+def get(name: str) -> Op:
     """The op registered under name; KeyError names the known ops."""
     try:
         return _REGISTRY[name]
@@ -95,7 +105,7 @@ def get(name):
         raise KeyError(f"no op named {name!r}; known ops: {', '.join(sorted(_REGISTRY))}") from None
 
 
-def by_symbol(symbol):
+def by_symbol(symbol: str) -> Optional[Op]:
     """The op a node's `_op` string stands for ('**2' included), or None for an op the engine does not know."""
     op = _BY_SYMBOL.get(symbol)
     if op is None and symbol.startswith('**') and len(symbol) > 2:
@@ -106,21 +116,21 @@ def by_symbol(symbol):
     return op
 
 
-def all_ops():
+def all_ops() -> list[Op]:
     """Every registered op, library ops first in registration order."""
     return list(_REGISTRY.values())
 
 
-def unary_functions():
+def unary_functions() -> list[Op]:
     """The library's one-operand ops written as calls, `name(a)`: the functions expressions may call."""
     return [op for op in _REGISTRY.values() if op.library and op.arity == 1 and op.expression == f"{op.name}(a)"]
 
 
 # Functions that take a float or a Value, so that a rule runs in both modes.
 
-def either(float_function, method_name):
+def either(float_function: Callable[[float], float], method_name: str) -> Callable[[Scalar], Scalar]:
     """A function applying `method_name` to a Value, `float_function` to a float (nan off its domain, as PyTorch)."""
-    def function(x):
+    def function(x: Scalar) -> Scalar:
         if _is_value(x):
             return getattr(x, method_name)()
         return float_function(x) if math.isfinite(x) else math.nan
@@ -132,20 +142,20 @@ _cos = either(math.cos, 'cos')
 _sin = either(math.sin, 'sin')
 
 
-def _is_value(x):
+def _is_value(x: object) -> bool:
     """True for a Value (this module cannot import the engine, which imports it); floats answer fastest."""
     return type(x) is not float and hasattr(x, '_operands')
 
 
-def _is_zero(x):
+def _is_zero(x: Scalar) -> bool:
     return (x.data if _is_value(x) else x) == 0
 
 
-def _sign(x):
+def _sign(x: float) -> float:
     return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
 
 
-def _divide(x, y):
+def _divide(x: Scalar, y: Scalar) -> Scalar:
     """x / y; on floats IEEE's inf or nan for a zero denominator, as PyTorch gives."""
     if _is_value(x) or _is_value(y):
         return x / y
@@ -154,35 +164,35 @@ def _divide(x, y):
 
 # Float forwards that need more than the math module.
 
-def _power(base, exponent):
+def _power(base: float, exponent: float) -> float:
     if base < 0 and math.isfinite(exponent) and not float(exponent).is_integer():
         raise ValueError("a negative number to a non-integer power is not a real number")
     return float(base ** exponent)  # 0 ** negative raises ZeroDivisionError, overflow OverflowError
 
 
-def _ieee_power(base, exponent):
+def _ieee_power(base: float, exponent: float) -> float:
     if base < 0 and math.isfinite(exponent) and not float(exponent).is_integer():
         return math.nan
     return ieee.power(base, exponent)
 
 
-def _sigmoid(x):
+def _sigmoid(x: float) -> float:
     if x >= 0:
         return 1.0 / (1.0 + math.exp(-x))
     z = math.exp(x)  # never overflows: x < 0
     return z / (1.0 + z)
 
 
-def _relu(x):
+def _relu(x: float) -> float:
     return 0.0 if x < 0 else x
 
 
-def _ieee_log(x):
+def _ieee_log(x: float) -> float:
     return -math.inf if x == 0 else math.nan if x < 0 else math.log(x)
 
 
-def _overflow_to_inf(function):
-    def singular(*data):
+def _overflow_to_inf(function: Callable[..., float]) -> Callable[..., float]:
+    def singular(*data: float) -> float:
         try:
             return function(*data)
         except OverflowError:
@@ -194,7 +204,7 @@ def _overflow_to_inf(function):
 
 # Derivatives of powers, shared by a ** b and a ** c.
 
-def _power_slope(a, b):
+def _power_slope(a: Scalar, b: Scalar) -> Scalar:
     """d(a ** b)/da. On floats as PyTorch computes it: 0 where b == 0, inf where a ** (b - 1) is.
 
     A Value exponent keeps its own dependence even at b == 0, so that higher
@@ -209,40 +219,40 @@ def _power_slope(a, b):
     return b * ieee.power(a, b - 1)
 
 
-def _log_of_base(a):
+def _log_of_base(a: Scalar) -> Scalar:
     """d(a ** b)/db / (a ** b): log(a), 0 at a == 0 (PyTorch's mask), nan for a < 0."""
     if a > 0:
         return a.log() if _is_value(a) else math.log(a)
     return 0.0 if _is_zero(a) else math.nan
 
 
-def _array_power_slope(xp, a, b):
+def _array_power_slope(xp: Any, a: Any, b: Any) -> Any:
     return xp.where(b == 0, 0.0, b * xp.power(a, b - 1))
 
 
-def _array_log_of_base(xp, a):
+def _array_log_of_base(xp: Any, a: Any) -> Any:
     return xp.where(a > 0, xp.log(xp.where(a > 0, a, 1.0)), xp.where(a == 0, 0.0, math.nan))
 
 
 # The dot layout [w0, x0, w1, x1, ..., bias?]: known here only.
 
-def dot_operands(weights, inputs, bias=None):
+def dot_operands(weights: Sequence[_T], inputs: Sequence[_T], bias: Optional[_T] = None) -> list[_T]:
     """The operand list of a dot node: weights and inputs interleaved, then the bias if there is one."""
-    operands = [None] * (2 * len(weights))
+    operands: list[Any] = [None] * (2 * len(weights))
     operands[0::2], operands[1::2] = weights, inputs
     if bias is not None:
         operands.append(bias)
     return operands
 
 
-def dot_parts(operands):
+def dot_parts(operands: Sequence[_T]) -> Tuple[list[_T], list[_T], Optional[_T]]:
     """(weights, inputs, bias or None) of a dot node's operands."""
     pairs = len(operands) // 2 * 2
     bias = operands[-1] if len(operands) % 2 else None
     return list(operands[0:pairs:2]), list(operands[1:pairs:2]), bias
 
 
-def _dot_derivative(g, out, *operands):
+def _dot_derivative(g: Scalar, out: Scalar, *operands: Scalar) -> list[Scalar]:
     """d/dw_i = g x_i, d/dx_i = g w_i, d/db = g, written into the layout above in place (the hot path of training)."""
     pairs = len(operands) // 2 * 2
     grads = [g] * len(operands)  # the bias, if any, keeps g
@@ -251,7 +261,7 @@ def _dot_derivative(g, out, *operands):
     return grads
 
 
-def _describe_dot(count):
+def _describe_dot(count: int) -> Description:
     pairs = count // 2
     names = dot_operands([f"w{i}" for i in range(pairs)], [f"x{i}" for i in range(pairs)],
                          'b' if count % 2 else None)
@@ -261,12 +271,13 @@ def _describe_dot(count):
     return tuple(names), ' + '.join(terms), tuple(local)
 
 
-def _describe_sum(count):
+def _describe_sum(count: int) -> Description:
     names = tuple(f"t{i}" for i in range(count))
     return names, ' + '.join(names) or '0', ('1',) * count
 
 
-def _library(name, symbol, arity, forward, derivative, expression, local, **facts):
+def _library(name: str, symbol: str, arity: Optional[int], forward: Optional[Callable[..., float]],
+             derivative: Callable[..., Sequence[Scalar]], expression: str, local: Tuple[str, ...], **facts: Any) -> Op:
     facts.setdefault('method', name if arity == 1 else '')
     return register(Op(name, symbol, arity, forward, derivative, expression, local, **facts))
 
@@ -348,7 +359,7 @@ SUM = _library('sum', 'sum', None, None, lambda g, out, *operands: [g] * len(ope
 
 
 @functools.lru_cache(maxsize=1024)
-def constant_power(exponent):
+def constant_power(exponent: float) -> Op:
     """The op x ** c for one constant c, which it carries as `param`; `_op` reads '**2', '**0.5' as in micrograd."""
     exponent = float(exponent)
     spelled = repr(int(exponent)) if exponent.is_integer() and abs(exponent) <= 2 ** 53 else repr(exponent)
@@ -361,7 +372,7 @@ def constant_power(exponent):
         array_derivative=lambda xp, g, out, a: (g * (0.0 if exponent == 0 else exponent * xp.power(a, exponent - 1)),))
 
 
-def _minus_one(exponent):
+def _minus_one(exponent: float) -> str:
     lower = exponent - 1
     return repr(int(lower)) if lower.is_integer() and abs(lower) <= 2 ** 53 else repr(lower)
 

@@ -23,7 +23,7 @@ class Optimizer:
         self.params = list(params)  # a generator is read once
         if not self.params:
             raise ValueError("optimizer got an empty parameter list")
-        first_index = {}
+        first_index: dict[Value, int] = {}
         for i, p in enumerate(self.params):
             if not isinstance(p, Value):
                 raise TypeError(f"optimizer params must be Values, got {type(p).__name__} at index {i}")

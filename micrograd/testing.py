@@ -403,7 +403,7 @@ def _source(n_inputs, steps, output):
     uses = Counter(i for _, operands, _ in steps for i in operands)
     uses[output] += 1
     texts = [(f"x{i}", _ATOM) for i in range(n_inputs)]
-    lets = []
+    lets: list[str] = []
     for step in steps:
         text = _render(step, texts)
         node = len(texts)

@@ -66,7 +66,7 @@ def fit(model, X, y, loss='hinge', optimizer=None, epochs=100, batch_size=None, 
     _check_optimizer_trains(optimizer, model)
     rng = random.Random(random_state)
     order = list(range(len(X)))
-    history = {'loss': [], 'accuracy': []}
+    history: dict[str, list[float]] = {'loss': [], 'accuracy': []}
     step = 0
     bar = tqdm(range(epochs), desc='training', unit='epoch', disable=not progress)
     with micrograd.enable_grad():  # training inside a no_grad() block still records the graph
@@ -135,7 +135,7 @@ def _check_data(X, y, binary):
     if len(X) == 0:
         raise ValueError("X and y must not be empty")
     for i, label in enumerate(y):
-        if not isinstance(label, numbers.Integral) or isinstance(label, bool) or label < 0 or (binary and label > 1):
+        if not isinstance(label, numbers.Integral) or isinstance(label, bool) or label < 0 or (binary and label > 1):  # type: ignore[operator] # mypy cannot order the numbers ABCs
             expected = "0 or 1" if binary else "a class index >= 0"
             raise ValueError(f"labels must be {expected}, got {label!r} at index {i}")
 

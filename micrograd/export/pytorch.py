@@ -7,8 +7,11 @@ module, as a PyTorch user writes `Sequential(Linear, ReLU, Linear)`.
 Floats are copied as they are, so the weights agree bit for bit both ways.
 """
 
+from __future__ import annotations
+
 import random
 import warnings
+from typing import Any, List, Optional, Set, Tuple
 
 import torch
 
@@ -19,7 +22,8 @@ __all__ = ['from_torch', 'to_torch']
 
 ACTIVATION_MODULES = {'relu': torch.nn.ReLU, 'tanh': torch.nn.Tanh, 'sigmoid': torch.nn.Sigmoid}
 # torch module type -> micrograd activation name; Identity is how some write "no activation".
-ACTIVATION_NAMES = {**{module: name for name, module in ACTIVATION_MODULES.items()}, torch.nn.Identity: 'linear'}
+ACTIVATION_NAMES: dict[type[torch.nn.Module], str] = {
+    **{module: name for name, module in ACTIVATION_MODULES.items()}, torch.nn.Identity: 'linear'}
 SUPPORTED = "Linear modules with a bias, each followed by at most one ReLU, Tanh, Sigmoid or Identity"
 FORWARD_METHODS = ('__call__', '_forward')  # what a Neuron, Layer or MLP subclass could change the output with
 
@@ -82,7 +86,11 @@ def from_torch(module: torch.nn.Module) -> nn.MLP:
     return model
 
 
-def _layers(model):
+# Where a neuron sits in the model ('MLP.layers[1].neurons[0]') and the neuron: one list per layer.
+_Layer = List[Tuple[str, nn.Neuron]]
+
+
+def _layers(model: object) -> list[_Layer]:
     """[(path, neuron), ...] for each layer of a Neuron, Layer or MLP, checked to be something torch can compute."""
     if isinstance(model, nn.MLP):
         _check_forward(model, nn.MLP, "MLP")
@@ -109,7 +117,7 @@ def _layers(model):
                     f"{model!r:.80}")
 
 
-def _neurons(layer, where):
+def _neurons(layer: nn.Layer, where: str) -> _Layer:
     """[(path, neuron), ...] of a layer, checked to share one input size and one activation."""
     _check_forward(layer, nn.Layer, where)
     neurons = [(f"{where}.neurons[{i}]", neuron) for i, neuron in enumerate(layer.neurons)]
@@ -127,7 +135,7 @@ def _neurons(layer, where):
     return neurons
 
 
-def _check_neuron(neuron, path):
+def _check_neuron(neuron: object, path: str) -> None:
     if not isinstance(neuron, nn.Neuron):
         raise ValueError(  # noqa: TRY004 - a wrong part inside a model, as for MLP.layers
             f"{path} is a {type(neuron).__name__} ({_short(neuron)}), not an nn.Neuron")
@@ -137,7 +145,7 @@ def _check_neuron(neuron, path):
                          f"it converts {sorted(['linear', *ACTIVATION_MODULES])}")
 
 
-def _check_forward(module, base, where):
+def _check_forward(module: object, base: type, where: str) -> None:
     """Refuse a subclass that computes its output its own way: torch could not reproduce it."""
     mro = type(module).__mro__
     for cls in mro[:mro.index(base)]:
@@ -147,16 +155,19 @@ def _check_forward(module, base, where):
                                  f"{base.__name__}'s: to_torch cannot know what it computes")
 
 
-def _data(value, where):
+def _data(value: object, where: str) -> float:
     if not isinstance(value, Value):
         raise TypeError(f"{where} must be a Value, got {type(value).__name__}: {value!r:.60}")
     return value.data
 
 
-def _parse(sequential):
+def _parse(sequential: torch.nn.Sequential) -> Tuple[list[torch.nn.Linear], list[str], Set[torch.dtype]]:
     """The Linears, each layer's activation name and the parameter dtypes, checked module by module."""
-    linears, activations, dtypes = [], [], set()
-    sources = []  # per layer: the module that gave it its activation (its Linear when none follows)
+    linears: list[torch.nn.Linear] = []
+    activations: list[str] = []
+    dtypes: set[torch.dtype] = set()
+    sources: list[str] = []  # per layer: the module that gave it its activation (its Linear when none follows)
+    child: Any  # a torch.nn.Module; a Linear where _kind says so
     for index, child in enumerate(sequential):  # iteration keeps a module listed twice; named_children() would not
         where = f"module {index} ({_short(child)})"
         kind = _kind(child)
@@ -185,15 +196,16 @@ def _parse(sequential):
     return linears, activations, dtypes
 
 
-def _kind(module):
+def _kind(module: torch.nn.Module) -> Optional[type[torch.nn.Module]]:
     """Linear or the activation class that module is, if it computes what that class computes; else None."""
-    for kind in (torch.nn.Linear, *ACTIVATION_NAMES):
+    kind: type[torch.nn.Module]
+    for kind in (torch.nn.Linear, *ACTIVATION_NAMES):  # type: ignore[assignment] # mypy: a starred tuple holds objects
         if isinstance(module, kind) and type(module).forward is kind.forward:
             return kind
     return None
 
 
-def _check_linear(linear, where, linears):
+def _check_linear(linear: torch.nn.Linear, where: str, linears: list[torch.nn.Linear]) -> None:
     problem = None
     if linear.bias is None:
         problem = "it has no bias (bias=False), and every micrograd neuron has one"
@@ -216,12 +228,12 @@ def _check_linear(linear, where, linears):
         raise ValueError(f"cannot convert {where} of the Sequential: {problem}")
 
 
-def _floats(tensor):
+def _floats(tensor: torch.Tensor) -> Any:
     """A parameter's numbers as Python floats (float64, exactly: every float32 is a float64)."""
     return tensor.detach().to(device='cpu', dtype=torch.float64).tolist()
 
 
-def _short(module):
+def _short(module: object) -> str:
     """A module's repr on one line, cut to a readable length."""
     text = ' '.join(repr(module).split())
     return text if len(text) <= 80 else text[:77] + '...'

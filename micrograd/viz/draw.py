@@ -57,7 +57,7 @@ MAX_LAYOUT = 300_000
 DOT_TIMEOUT = 60
 
 
-class GraphvizNotFound(graphviz.ExecutableNotFound):
+class GraphvizNotFound(graphviz.ExecutableNotFound):  # type: ignore[name-defined] # graphviz: require()d, untyped
     """Rendering needs Graphviz's `dot`; the message says how to install it."""
 
     def __init__(self):
@@ -97,7 +97,7 @@ def _failure(stderr, status):
     return GraphvizFailed(f"Graphviz's dot could not render the graph: {said[0] if said else f'exit status {status}'}")
 
 
-class Graph(graphviz.Digraph):
+class Graph(graphviz.Digraph):  # type: ignore[name-defined] # graphviz: require()d, untyped
     """A graphviz.Digraph laid out the fast way when it is large, rendered by pipe() with a time limit.
 
     Its DOT text (`.source`, saved .dot files) carries FAST_LAYOUT_ATTRIBUTES
@@ -158,7 +158,9 @@ def _node_id(text):
 
 def _layout_size(edges, ranks_per_edge):
     """Nodes + edges + 2 x ranks skipped, with each node ranked by its longest path to an output (as dot does)."""
-    uses, pending, nodes = {}, {}, set()
+    uses: dict[str, list[str]] = {}
+    pending: dict[str, int] = {}
+    nodes: set[str] = set()
     for tail, head in edges:
         uses.setdefault(head, []).append(tail)
         pending[tail] = pending.get(tail, 0) + 1

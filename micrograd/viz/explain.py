@@ -10,7 +10,7 @@ and the contribution (what the engine actually added).
 import html
 import re
 from dataclasses import dataclass
-from typing import List, NamedTuple, Tuple
+from typing import Any, List, NamedTuple, Tuple
 
 from micrograd import autodiff, ops
 from micrograd.atomic import write_atomically
@@ -129,7 +129,7 @@ class Walkthrough:
         nodes = [step.node for step in self.forward_steps]
         index = {node: i for i, node in enumerate(nodes)}
         position = {(step.phase, step.node): i for i, step in enumerate(self.steps)}
-        received = {node: [] for node in nodes}
+        received: dict[Value, list[Any]] = {node: [] for node in nodes}
         for step in self.backward_steps:
             for slot, send in enumerate(step.sends):
                 received[send.operand].append([index[step.node], slot, format_number(send.contribution)])

@@ -71,7 +71,8 @@ def _marks_data(marks, data, walkthrough):
     reveal = {'data': lambda what: nodes[index[what[1]]]['forward'],
               'grad': lambda what: nodes[index[what[1]]]['backward'],
               'share': lambda what: nodes[index[what[1]]]['backward']}
-    shapes, inputs = [[] for _ in nodes], [[] for _ in nodes]
+    shapes: list[list[str]] = [[] for _ in nodes]
+    inputs: list[list[str]] = [[] for _ in nodes]
     for node, ids in marks.shapes.items():
         shapes[index[node]] = ids
     for node, ids in marks.inputs.items():
@@ -81,7 +82,7 @@ def _marks_data(marks, data, walkthrough):
 
 
 def _asset(name):
-    return resources.files('micrograd.viz').joinpath('page_assets', name).read_text(encoding='utf-8')
+    return resources.files('micrograd.viz').joinpath('page_assets').joinpath(name).read_text(encoding='utf-8')
 
 
 def _hash(text):
