@@ -5,11 +5,10 @@ backend switch, so notebooks keep their own), imported only when a plot is
 made. Files are written atomically.
 """
 
-import numbers
-
 import micrograd
+from micrograd import validate
 from micrograd.atomic import write_atomically
-from micrograd.training import argmax
+from micrograd.losses import predicted_class
 
 
 def save_loss_curve(history, path):
@@ -40,11 +39,10 @@ def save_decision_boundary(model, X, y, path, threshold=0.0, resolution=100):
     """
     from matplotlib.figure import Figure
 
-    if not isinstance(resolution, numbers.Integral) or isinstance(resolution, bool) or resolution < 2:
-        raise ValueError(f"resolution must be an int >= 2 (grid points per axis), got {resolution!r:.60}")
+    validate.integer(resolution, "resolution (grid points per axis)", at_least=2)
     xs, ys = _grid_axis(X, 0, resolution), _grid_axis(X, 1, resolution)
     with micrograd.no_grad():
-        classes = [[_predicted_class(model([u, v]), threshold) for u in xs] for v in ys]
+        classes = [[predicted_class(model([u, v]), threshold) for u in xs] for v in ys]
     figure = Figure(figsize=(5, 5), layout='tight')
     axes = figure.subplots()
     n_classes = max(max(row) for row in classes) + 1
@@ -58,12 +56,6 @@ def save_decision_boundary(model, X, y, path, threshold=0.0, resolution=100):
 def _grid_axis(X, column, resolution):
     low, high = min(p[column] for p in X) - 1, max(p[column] for p in X) + 1
     return [low + (high - low) * i / (resolution - 1) for i in range(resolution)]
-
-
-def _predicted_class(output, threshold):
-    if isinstance(output, micrograd.Value):
-        return int(output.data > threshold)
-    return argmax(output)
 
 
 def _save(figure, path):
