@@ -3,16 +3,26 @@
 `random.seed(1337); MLP(2, [16, 16, 1])` draws exactly the weights micrograd
 0.1.0 draws (`random.uniform(-1, 1)` per weight, neuron by neuron, bias 0).
 A neuron is one `micrograd.dot` node instead of micrograd's 2n nodes, with
-the same floats, which is what makes training fast.
+the same floats, which is what makes training fast; inside
+`micrograd.micrograd_style()` it is micrograd's `*` and `+` nodes.
+
+Modules talk through micrograd's protocol: an MLP calls each layer, a layer
+each neuron, and `parameters()` asks every child for its `parameters()`, so
+subclasses, patched methods and custom modules in `MLP.layers` work as in
+micrograd. Where every module is a built-in one with nothing overridden, a
+call takes a shorter path with the same result.
 """
 
 import json
 import math
-import numbers
 import random
 
+from micrograd import grad_mode, validate
 from micrograd.atomic import write_atomically
 from micrograd.engine import Value, dot
+
+# Value too: micrograd's `from micrograd.nn import *` brings it, and code written for micrograd relies on that.
+__all__ = ['Value', 'Module', 'Neuron', 'Layer', 'MLP']
 
 # activation name: (repr prefix, the Value method applied to a neuron's sum, or None)
 ACTIVATIONS = {
@@ -41,20 +51,14 @@ class Module:
         """All trainable Values in micrograd's order, read from the current attributes on each call.
 
         So replacing a parameter (`neuron.b = Value(0.5)`, `neuron.w[0] = ...`)
-        is seen everywhere, as in micrograd; a 337-parameter MLP takes ~3 us.
+        is seen everywhere, as in micrograd. A module with children lists
+        what each child's parameters() returns.
         """
-        params = []
-        for neuron in self._neurons():
-            params += neuron.w
-            params.append(neuron.b)
-        return params
+        return []
 
     def named_parameters(self):
         """(name, Value) pairs in parameters() order, named like PyTorch's ('layers.0.neurons.1.w.0')."""
         return []
-
-    def _neurons(self):
-        return ()
 
     def zero_grad(self):
         for p in self.parameters():
@@ -67,7 +71,7 @@ class Module:
     def load_state_dict(self, state):
         """Set every parameter from a state_dict(); checks everything before changing anything."""
         if not isinstance(state, dict):
-            raise ValueError(f"a state dict must be a dict of name -> number, got {type(state).__name__}")
+            raise validate.type_error("state", "a dict of name -> number (a state_dict())", state)
         named = self.named_parameters()
         names = {name for name, _ in named}
         missing = [name for name, _ in named if name not in state]
@@ -75,7 +79,7 @@ class Module:
         if missing or unexpected:
             raise ValueError(f"parameters do not match {self!r}: "
                              f"missing {_few(missing)}, unexpected {_few(unexpected)}")
-        values = [_finite_number(state[name], f"parameter {name!r}") for name, _ in named]
+        values = [validate.real(state[name], f"parameter {name!r}") for name, _ in named]
         for (_, p), value in zip(named, values):
             p.data = value
 
@@ -109,27 +113,43 @@ class Neuron(Module):
     architecture_keys = ('nin', 'activation')
 
     def __init__(self, nin, nonlin=True, activation=None, init='uniform', fan_out=1, rng=None):
-        _check_size(nin, "Neuron nin")
+        validate.integer(nin, "Neuron nin", at_least=1)
         self.activation = _activation_name(activation, nonlin)
         scale = _init_scale(init, nin, fan_out)
         rng = random if rng is None else rng
         self.w = [Value(scale * rng.uniform(-1, 1)) for _ in range(nin)]
         self.b = Value(0)
-        self.nonlin = self.activation != 'linear'
-        self._activate = ACTIVATIONS[self.activation][1]
+
+    @property
+    def activation(self):
+        """The activation's name ('relu', 'tanh', 'sigmoid', 'linear'); assigning one changes what the neuron computes."""
+        return self._activation
+
+    @activation.setter
+    def activation(self, name):
+        self._activate = ACTIVATIONS[validate.choice(name, "activation", ACTIVATIONS)][1]
+        self._activation = name
+
+    @property
+    def nonlin(self):
+        """micrograd's flag: whether an activation follows the sum. False makes the neuron linear, True a linear one ReLU."""
+        return self._activation != 'linear'
+
+    @nonlin.setter
+    def nonlin(self, nonlinear):
+        if not nonlinear:
+            self.activation = 'linear'
+        elif self._activation == 'linear':
+            self.activation = 'relu'
 
     def __call__(self, x):
-        return self._forward(_inputs(x, len(self.w), self))
+        return _output(self, _inputs(x, len(self.w), self), _recording.micrograd_shapes)
+
+    def parameters(self):
+        return self.w + [self.b]
 
     def named_parameters(self):
         return [(f"w.{i}", w) for i, w in enumerate(self.w)] + [('b', self.b)]
-
-    def _neurons(self):
-        return (self,)
-
-    def _forward(self, x):
-        act = dot(self.w, x, self.b)
-        return act if self._activate is None else self._activate(act)
 
     def architecture(self):
         return {'nin': len(self.w), 'activation': self.activation}
@@ -144,21 +164,21 @@ class Layer(Module):
     architecture_keys = ('nin', 'nout', 'activation')
 
     def __init__(self, nin, nout, **kwargs):
-        _check_size(nout, "Layer nout")
+        validate.integer(nout, "Layer nout", at_least=1)
         self.neurons = [Neuron(nin, fan_out=nout, **kwargs) for _ in range(nout)]
 
     def __call__(self, x):
-        out = self._forward(_inputs(x, len(self.neurons[0].w), self))
+        x = _listed(x, self)  # an iterator is read once and given to every neuron
+        out = _built_in_outputs((self,), x, self)
+        if out is None:
+            out = [n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
-    def _forward(self, x):
-        return [n._forward(x) for n in self.neurons]
+    def parameters(self):
+        return [p for n in self.neurons for p in n.parameters()]
 
     def named_parameters(self):
         return _prefixed('neurons', self.neurons)
-
-    def _neurons(self):
-        return self.neurons
 
     def architecture(self):
         first = self.neurons[0]
@@ -188,16 +208,20 @@ class MLP(Module):
                        for i in range(len(nouts))]
 
     def __call__(self, x):
-        x = _inputs(x, len(self.layers[0].neurons[0].w), self)
-        for layer in self.layers:  # lists all the way, so width-1 hidden layers work
-            x = layer._forward(x)
-        return x[0] if len(x) == 1 else x
+        """micrograd's loop, `x = layer(x)` for each layer; a width-1 hidden layer's Value is one input to the next."""
+        x = _listed(x, self)
+        out = _built_in_outputs(self.layers, x, self)
+        if out is not None:
+            return out[0] if len(out) == 1 else out
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def parameters(self):
+        return [p for layer in self.layers for p in layer.parameters()]
 
     def named_parameters(self):
         return _prefixed('layers', self.layers)
-
-    def _neurons(self):
-        return [n for layer in self.layers for n in layer.neurons]
 
     def architecture(self):
         return {'nin': len(self.layers[0].neurons[0].w), 'nouts': [len(layer.neurons) for layer in self.layers],
@@ -263,18 +287,70 @@ def _parameter_count(arguments):
     """How many parameters an architecture has (checked before anything is built)."""
     nin = arguments['nin']
     nouts = arguments.get('nouts', [arguments.get('nout', 1)])
-    sizes = [_check_size(nin, "nin")] + _sizes(nouts)
+    sizes = [validate.integer(nin, "nin", at_least=1)] + _sizes(nouts)
     return sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+
+
+_recording = grad_mode.state
+_NEURON_CALL = Neuron.__call__
+_LAYER_CALL = Layer.__call__
+
+
+def _output(neuron, x, micrograd_shapes):
+    """activation(b + w . x) for a list of input Values.
+
+    One dot node, or with micrograd_shapes (inside micrograd_style())
+    micrograd's own nodes: a `*` per weight and a `+` per term, from the bias.
+    """
+    if micrograd_shapes:
+        act = sum((wi * xi for wi, xi in zip(neuron.w, x)), neuron.b)  # micrograd's Neuron.__call__, verbatim
+    else:
+        act = dot(neuron.w, x, neuron.b)
+    return act if neuron._activate is None else neuron._activate(act)
+
+
+def _built_in_outputs(layers, x, module):
+    """What calling the layers in turn computes, in one loop, if they are built-in Layers of built-in Neurons.
+
+    The inputs x (a list) become Values once and every layer's outputs stay
+    a list (a width-1 layer's Value is the next layer's one input either way).
+    Returns the last layer's outputs, or None as soon as a module is of
+    another class or Layer.__call__ or Neuron.__call__ is not the library's:
+    the caller then calls each module, so its own code runs.
+    """
+    if Layer.__call__ is not _LAYER_CALL or Neuron.__call__ is not _NEURON_CALL or not layers:
+        return None
+    first = layers[0].neurons[0] if type(layers[0]) is Layer and layers[0].neurons else None
+    if type(first) is not Neuron:
+        return None
+    x = _inputs(x, len(first.w), module)
+    micrograd_shapes = _recording.micrograd_shapes
+    for layer in layers:
+        if type(layer) is not Layer:
+            return None
+        outputs = []
+        for neuron in layer.neurons:
+            if type(neuron) is not Neuron:
+                return None
+            outputs.append(_output(neuron, x, micrograd_shapes))
+        x = outputs
+    return x
+
+
+def _listed(x, module):
+    """x as a list or tuple; a single Value (what a one-output layer returns) is one input, as in a width-1 layer."""
+    if type(x) is list or type(x) is tuple:
+        return x
+    if isinstance(x, Value):
+        return [x]
+    return validate.items(x, f"the input of {type(module).__name__}", "an iterable of numbers or Values")
 
 
 def _inputs(x, nin, module):
     """x as a list of nin Values, converting plain numbers once per call."""
-    try:
-        got = len(x)
-    except TypeError:
-        raise TypeError(f"{module!r} expects a sequence of {nin} inputs, got {type(x).__name__}") from None
-    if got != nin:
-        raise ValueError(f"{module!r} expects {nin} inputs, got {got}")
+    x = _listed(x, module)
+    if len(x) != nin:
+        raise ValueError(f"{type(module).__name__} expects {nin} inputs, got {len(x)}")
     return [xi if isinstance(xi, Value) else Value(xi) for xi in x]
 
 
@@ -282,18 +358,9 @@ def _prefixed(prefix, modules):
     return [(f"{prefix}.{i}.{name}", p) for i, module in enumerate(modules) for name, p in module.named_parameters()]
 
 
-def _check_size(n, what):
-    if not isinstance(n, numbers.Integral) or isinstance(n, bool):
-        raise TypeError(f"{what} must be a positive int, got {type(n).__name__}: {n!r:.60}")
-    if n < 1:
-        raise ValueError(f"{what} must be a positive int, got {n}")
-    return int(n)
-
-
 def _sizes(nouts):
-    if isinstance(nouts, (str, bytes)) or not hasattr(nouts, '__iter__'):
-        raise TypeError(f"nouts must be a list of layer widths, got {type(nouts).__name__}")
-    nouts = [_check_size(n, "each layer width in nouts") for n in nouts]
+    nouts = [validate.integer(n, "each layer width in nouts", at_least=1)
+             for n in validate.items(nouts, "nouts", "a list of layer widths")]
     if not nouts:
         raise ValueError("nouts must list at least one layer width")
     return nouts
@@ -302,32 +369,15 @@ def _sizes(nouts):
 def _activation_name(activation, nonlin=True):
     if activation is None:
         return 'relu' if nonlin else 'linear'
-    _choice(activation, ACTIVATIONS, "activation")
+    validate.choice(activation, "activation", ACTIVATIONS)
     if not nonlin and activation != 'linear':
         raise ValueError(f"nonlin=False contradicts activation={activation!r}")
     return activation
 
 
 def _init_scale(init, fan_in, fan_out):
-    _choice(init, INITS, "init")
-    return INITS[init](fan_in, _check_size(fan_out, "fan_out"))
-
-
-def _choice(name, table, what):
-    if not isinstance(name, str) or name not in table:
-        raise ValueError(f"unknown {what} {name!r:.60}, expected one of {sorted(table)}")
-
-
-def _finite_number(x, what):
-    if not isinstance(x, numbers.Real) or isinstance(x, bool):
-        raise ValueError(f"{what} must be a number, got {type(x).__name__}: {x!r:.60}")
-    try:
-        x = float(x)
-    except OverflowError:  # an int with hundreds of digits
-        raise ValueError(f"{what} is too large for a float ({x.bit_length()}-bit integer)") from None
-    if not math.isfinite(x):
-        raise ValueError(f"{what} must be finite, got {x}")
-    return x
+    validate.choice(init, "init", INITS)
+    return INITS[init](fan_in, validate.integer(fan_out, "fan_out", at_least=1))
 
 
 def _require_keys(mapping, keys, what):
