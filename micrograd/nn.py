@@ -15,6 +15,7 @@ call takes a shorter path with the same result.
 
 import json
 import math
+import numbers
 import random
 
 from micrograd import grad_mode, validate
@@ -143,7 +144,8 @@ class Neuron(Module):
             self.activation = 'relu'
 
     def __call__(self, x):
-        return _output(self, _inputs(x, len(self.w), self), _recording.micrograd_shapes)
+        micrograd_shapes = _recording.micrograd_shapes
+        return _output(self, _inputs(x, len(self.w), self, micrograd_shapes), micrograd_shapes)
 
     def parameters(self):
         return self.w + [self.b]
@@ -323,8 +325,8 @@ def _built_in_outputs(layers, x, module):
     first = layers[0].neurons[0] if type(layers[0]) is Layer and layers[0].neurons else None
     if type(first) is not Neuron:
         return None
-    x = _inputs(x, len(first.w), module)
     micrograd_shapes = _recording.micrograd_shapes
+    x = _inputs(x, len(first.w), module, micrograd_shapes)
     for layer in layers:
         if type(layer) is not Layer:
             return None
@@ -346,12 +348,21 @@ def _listed(x, module):
     return validate.items(x, f"the input of {type(module).__name__}", "an iterable of numbers or Values")
 
 
-def _inputs(x, nin, module):
-    """x as a list of nin Values, converting plain numbers once per call."""
+def _inputs(x, nin, module, keep_numbers=False):
+    """x as a list of nin Values, converting plain numbers once per call.
+
+    keep_numbers (inside micrograd_style()): numbers stay numbers, so that,
+    as in micrograd, each neuron's products make their own constant leaves.
+    """
     x = _listed(x, module)
     if len(x) != nin:
         raise ValueError(f"{type(module).__name__} expects {nin} inputs, got {len(x)}")
-    return [xi if isinstance(xi, Value) else Value(xi) for xi in x]
+    if not keep_numbers:
+        return [xi if isinstance(xi, Value) else Value(xi) for xi in x]
+    for xi in x:
+        if not isinstance(xi, (Value, numbers.Real)):
+            raise validate.type_error(f"each input of {type(module).__name__}", "a real number or a Value", xi)
+    return x
 
 
 def _prefixed(prefix, modules):

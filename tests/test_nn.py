@@ -192,6 +192,65 @@ def test_width_one_hidden_layers_work():
     assert model([0.5, -1.5]).data == pytest.approx(w[5] * hidden + w[6], rel=1e-15)
 
 
+def test_width_one_hidden_layers_work_called_one_by_one_too():
+    """As micrograd's MLP does: x = layer(x); a width-1 layer's Value is the next layer's one input."""
+    model = MLP(2, [1, 1, 1], activation='tanh', rng=random.Random(0))
+    x = [0.5, -1.5]
+    for layer in model.layers:
+        x = layer(x)
+    assert isinstance(x, Value) and x.data == model([0.5, -1.5]).data
+
+
+class _SameNeuron(Neuron):
+    """A subclass that changes nothing: the MLP then calls each module instead of taking its short path."""
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(1, 4), min_size=1, max_size=3), st.sampled_from(['relu', 'tanh', 'sigmoid', 'linear']),
+       st.lists(st.floats(-2, 2), min_size=3, max_size=3), st.booleans())
+def test_the_short_path_computes_exactly_what_calling_each_module_computes(nouts, activation, x, micrograd_shaped):
+    fast = MLP(3, nouts, activation=activation, rng=random.Random(4))
+    called = MLP(3, nouts, activation=activation, rng=random.Random(4))
+    for layer in called.layers:
+        for i, neuron in enumerate(layer.neurons):
+            same = _SameNeuron(3, rng=random.Random(0))
+            same.__dict__.update(vars(neuron))
+            layer.neurons[i] = same
+    with micrograd.micrograd_style() if micrograd_shaped else micrograd.enable_grad():
+        outputs = [model(x) for model in (fast, called)]
+    outputs = [out if isinstance(out, list) else [out] for out in outputs]
+    for out in outputs:
+        micrograd.sum(out).backward()
+    assert [o.data for o in outputs[0]] == [o.data for o in outputs[1]]
+    assert [p.grad for p in fast.parameters()] == [p.grad for p in called.parameters()]
+
+
+def test_reassigning_the_activation_changes_what_the_neuron_computes():
+    neuron = Neuron(2, rng=random.Random(3))
+    neuron.b.data = -0.4
+    z = neuron.w[0].data * 0.5 + neuron.w[1].data * -1.0 - 0.4
+    neuron.activation = 'tanh'
+    assert (repr(neuron), neuron.nonlin, neuron([0.5, -1.0]).data) == ('TanhNeuron(2)', True, pytest.approx(math.tanh(z)))
+    neuron.nonlin = False  # micrograd's flag: linear
+    assert (neuron.activation, repr(neuron), neuron([0.5, -1.0]).data) == ('linear', 'LinearNeuron(2)', pytest.approx(z))
+    neuron.nonlin = True  # a linear neuron made nonlinear is micrograd's ReLU one
+    assert (neuron.activation, neuron([0.5, -1.0]).data) == ('relu', max(z, 0.0))
+    with pytest.raises(ValueError, match="activation must be one of"):
+        neuron.activation = 'gelu'
+    assert neuron.activation == 'relu' and neuron([0.5, -1.0]).data == max(z, 0.0)  # unchanged
+    layer = Layer(2, 2)
+    layer.neurons[1].activation = 'sigmoid'
+    assert layer.architecture()['activation'] == 'relu' and repr(layer) == 'Layer of [ReLUNeuron(2), SigmoidNeuron(2)]'
+
+
+def test_inside_micrograd_style_inputs_are_checked_too():
+    with micrograd.micrograd_style():
+        with pytest.raises(TypeError, match="each input of Neuron must be a real number or a Value, got str: 'a'"):
+            Neuron(2)([1.0, 'a'])
+        with pytest.raises(ValueError, match='MLP expects 2 inputs, got 1'):
+            MLP(2, [3, 1])([1.0])
+
+
 @pytest.mark.parametrize('module', [Neuron(2), Layer(2, 3), MLP(2, [4, 1])], ids=repr)
 def test_a_wrong_input_length_names_expected_and_got(module):
     with pytest.raises(ValueError, match='expects 2 inputs, got 3'):
