@@ -19,10 +19,10 @@ from micrograd.engine import Value
 NEURON_INPUTS = {'x1': 2.0, 'x2': 0.0, 'w1': -3.0, 'w2': 1.0, 'b': 6.8813735870195432}
 
 
-def lecture_tanh(v):
+def lecture_tanh(v, cls=Value):
     """The lecture's new op: the result node gets a closure that adds the local derivative times out.grad."""
     t = (math.exp(2 * v.data) - 1) / (math.exp(2 * v.data) + 1)
-    out = Value(t, (v,), 'tanh')
+    out = cls(t, (v,), 'tanh')
 
     def _backward():
         v.grad += (1 - t ** 2) * out.grad
@@ -34,13 +34,7 @@ class TanhValue(Value):
     """A subclass of Value with the lecture's tanh as a method (its results are TanhValues too)."""
 
     def tanh(self):
-        t = (math.exp(2 * self.data) - 1) / (math.exp(2 * self.data) + 1)
-        out = TanhValue(t, (self,), 'tanh')
-
-        def _backward():
-            self.grad += (1 - t ** 2) * out.grad
-        out._backward = _backward
-        return out
+        return lecture_tanh(self, TanhValue)
 
 
 def lecture_neuron(tanh=lecture_tanh):
