@@ -220,6 +220,9 @@ class MLP(Module):
         return x
 
     def parameters(self):
+        built_in = _built_in_parameters(self.layers)
+        if built_in is not None:
+            return built_in
         return [p for layer in self.layers for p in layer.parameters()]
 
     def named_parameters(self):
@@ -296,6 +299,8 @@ def _parameter_count(arguments):
 _recording = grad_mode.state
 _NEURON_CALL = Neuron.__call__
 _LAYER_CALL = Layer.__call__
+_NEURON_PARAMETERS = Neuron.parameters
+_LAYER_PARAMETERS = Layer.parameters
 
 
 def _output(neuron, x, micrograd_shapes):
@@ -337,6 +342,27 @@ def _built_in_outputs(layers, x, module):
             outputs.append(_output(neuron, x, micrograd_shapes))
         x = outputs
     return x
+
+
+def _built_in_parameters(layers):
+    """What asking each layer for its parameters() gives, in one loop, if all are built-in with nothing overridden.
+
+    None as soon as a module is of another class, Layer.parameters or
+    Neuron.parameters is not the library's, or a module has its own
+    `parameters` attribute: the caller then asks each module.
+    """
+    if Layer.parameters is not _LAYER_PARAMETERS or Neuron.parameters is not _NEURON_PARAMETERS:
+        return None
+    params = []
+    for layer in layers:
+        if type(layer) is not Layer or 'parameters' in layer.__dict__:
+            return None
+        for neuron in layer.neurons:
+            if type(neuron) is not Neuron or 'parameters' in neuron.__dict__:
+                return None
+            params += neuron.w
+            params.append(neuron.b)
+    return params
 
 
 def _listed(x, module):

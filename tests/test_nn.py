@@ -318,6 +318,20 @@ def test_parameters_are_in_micrograds_order():
     assert params[-1] is model.layers[-1].neurons[0].b
 
 
+def test_parameters_ask_every_module_so_overrides_are_seen(monkeypatch):
+    model = MLP(2, [2, 1], rng=random.Random(0))
+    extra = Value(7.0)
+    first = model.layers[0].neurons[0]
+    first.parameters = lambda: first.w + [first.b, extra]  # on one instance, as micrograd would call it
+    assert model.parameters()[:4] == [*first.w, first.b, extra] and len(model.parameters()) == 10
+    del first.parameters
+    monkeypatch.setattr(Neuron, 'parameters', lambda self: [self.b])  # on the class
+    assert model.parameters() == [n.b for layer in model.layers for n in layer.neurons]
+    monkeypatch.undo()
+    model.layers[1].parameters = list
+    assert model.parameters() == model.layers[0].parameters()
+
+
 def test_replaced_parameters_are_seen_like_in_micrograd():
     """micrograd 0.1.0 computes parameters() on each call: Neuron(2) with b and w[0] replaced gives [3.0, w1, 0.5]."""
     neuron = Neuron(2)
