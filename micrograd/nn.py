@@ -347,18 +347,17 @@ def _built_in_outputs(layers, x, module):
 def _built_in_parameters(layers):
     """What asking each layer for its parameters() gives, in one loop, if all are built-in with nothing overridden.
 
-    None as soon as a module is of another class, Layer.parameters or
-    Neuron.parameters is not the library's, or a module has its own
-    `parameters` attribute: the caller then asks each module.
+    None as soon as a module is of another class or its `parameters` is not
+    the library's method (replaced on the class or on the instance): the
+    caller then asks each module. (Reading `module.__dict__` instead would
+    make every later attribute lookup on the module slower.)
     """
-    if Layer.parameters is not _LAYER_PARAMETERS or Neuron.parameters is not _NEURON_PARAMETERS:
-        return None
     params = []
     for layer in layers:
-        if type(layer) is not Layer or 'parameters' in layer.__dict__:
+        if type(layer) is not Layer or getattr(layer.parameters, '__func__', None) is not _LAYER_PARAMETERS:
             return None
         for neuron in layer.neurons:
-            if type(neuron) is not Neuron or 'parameters' in neuron.__dict__:
+            if type(neuron) is not Neuron or getattr(neuron.parameters, '__func__', None) is not _NEURON_PARAMETERS:
                 return None
             params += neuron.w
             params.append(neuron.b)
