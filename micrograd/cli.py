@@ -411,7 +411,7 @@ def run_demo(args):
         written.append(path)
         _say(f"step-by-step page: open {path.resolve().as_uri()} in a browser")
     if not args.no_train:
-        from micrograd.training import moons_demo
+        from micrograd.demo import moons_demo
         with _reporting_write_errors():
             result = moons_demo(str(out), progress=True)
         written += [Path(file) for file in result['files']]

@@ -10,6 +10,10 @@ import math
 import numbers
 import random
 
+from micrograd import validate
+
+__all__ = ['make_moons', 'make_circles', 'make_xor', 'make_spirals']
+
 
 def make_moons(n_samples=100, noise=None, random_state=None, shuffle=True):
     """Two interleaving half circles, as sklearn.datasets.make_moons: outer n//2 points (label 0), inner the rest."""
@@ -22,8 +26,7 @@ def make_moons(n_samples=100, noise=None, random_state=None, shuffle=True):
 
 def make_circles(n_samples=100, noise=None, random_state=None, factor=0.8, shuffle=True):
     """A circle of radius 1 (label 0) around a circle of radius `factor` (label 1), as scikit-learn's."""
-    if not isinstance(factor, numbers.Real) or not 0 <= factor < 1:  # type: ignore[operator] # mypy cannot order the numbers ABCs
-        raise ValueError(f"factor must be in [0, 1), got {factor!r:.60}")
+    factor = validate.real(factor, "factor", at_least=0, below=1)
     n_outer = _count(n_samples) // 2
     n_inner = n_samples - n_outer
     outer = [(math.cos(t), math.sin(t)) for t in _linspace(0, 2 * math.pi, n_outer, endpoint=False)]
@@ -76,17 +79,12 @@ def _linspace(start, stop, n, endpoint=True):
 
 
 def _count(n_samples):
-    if not isinstance(n_samples, numbers.Integral) or isinstance(n_samples, bool) or n_samples < 1:
-        raise ValueError(f"n_samples must be a positive int, got {n_samples!r:.60}")
-    return int(n_samples)
+    return validate.integer(n_samples, "n_samples", at_least=1)
 
 
 def _noise(noise):
-    if noise is None:
-        return 0.0
-    if not isinstance(noise, numbers.Real) or isinstance(noise, bool) or not 0 <= noise < math.inf:  # type: ignore[operator] # mypy cannot order the numbers ABCs
-        raise ValueError(f"noise must be None or a finite number >= 0, got {noise!r:.60}")
-    return float(noise)
+    """The standard deviation of the noise: None means none."""
+    return 0.0 if noise is None else validate.real(noise, "noise", at_least=0)
 
 
 def _rng(random_state):
@@ -95,4 +93,4 @@ def _rng(random_state):
         return random_state
     if random_state is None or (isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool)):
         return random.Random(random_state)  # type: ignore[arg-type] # an Integral: int to mypy
-    raise ValueError(f"random_state must be None, an int or a random.Random, got {random_state!r:.60}")
+    raise validate.type_error("random_state", "None, an int or a random.Random", random_state)

@@ -20,12 +20,14 @@ tolerances grow with the order (see `DEFAULT_TOLERANCES`).
 `gradcheck(f, inputs)` is the order-1 case.
 """
 
-import math
 import numbers
 
+from micrograd import validate
 from micrograd.autodiff import grad
 from micrograd.engine import Value
 from micrograd.grad_mode import enable_grad, no_grad
+
+__all__ = ['gradcheck', 'check_grads', 'GradcheckError', 'DEFAULT_TOLERANCES']
 
 # order: (eps, atol, rtol); orders above 3 use the last row.
 DEFAULT_TOLERANCES = {
@@ -65,11 +67,9 @@ def check_grads(f, inputs, order: int = 1, *, eps=None, atol=None, rtol=None):
     uses its row of DEFAULT_TOLERANCES. Returns True or raises GradcheckError
     for the lowest order that fails, naming every failing entry.
     """
-    if not callable(f):
-        raise TypeError(f"f must be a function of Values, got {type(f).__name__}")
+    validate.function(f, "f", "a function of Values")
     point, labels = _read_inputs(inputs)
-    if isinstance(order, bool) or not isinstance(order, numbers.Integral) or order < 1:
-        raise ValueError(f"order must be an integer >= 1, got {order!r}")
+    order = validate.integer(order, "order", at_least=1)
     function = _Function(f, labels)
     for k in range(1, order + 1):
         defaults = DEFAULT_TOLERANCES[min(k, max(DEFAULT_TOLERANCES))]
@@ -82,20 +82,12 @@ def check_grads(f, inputs, order: int = 1, *, eps=None, atol=None, rtol=None):
 
 
 def _read_inputs(inputs):
-    if isinstance(inputs, (Value, numbers.Real)) or not hasattr(inputs, "__iter__"):
-        raise TypeError(f"inputs must be a list of numbers or Values, got {type(inputs).__name__}")
     point, labels = [], []
-    for i, x in enumerate(inputs):
-        if isinstance(x, Value):
-            point.append(x.data)
-            labels.append(x.label)
-        elif isinstance(x, numbers.Real) and not isinstance(x, bool):
-            point.append(float(x))
-            labels.append("")
-        else:
-            raise TypeError(f"inputs[{i}] must be a real number or a Value, got {type(x).__name__}: {x!r:.60}")
-        if not math.isfinite(point[-1]):
-            raise ValueError(f"inputs[{i}] must be finite, got {point[-1]!r}")
+    for i, x in enumerate(validate.items(inputs, "inputs", "a list of numbers or Values")):
+        if not isinstance(x, (Value, numbers.Real)) or isinstance(x, bool):
+            raise validate.type_error(f"inputs[{i}]", "a real number or a Value", x)
+        point.append(validate.real(x.data if isinstance(x, Value) else x, f"inputs[{i}]"))
+        labels.append(x.label if isinstance(x, Value) else "")
     if not point:
         raise ValueError("inputs is empty: f needs at least one input to differentiate")
     return point, labels
@@ -103,11 +95,9 @@ def _read_inputs(inputs):
 
 def _setting(name, given, default):
     value = default if given is None else given
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-    if value < 0 or (name == "eps" and value == 0):
-        raise ValueError(f"{name} must be {'> 0' if name == 'eps' else '>= 0'}, got {value!r}")
-    return float(value)
+    if name == "eps":
+        return validate.real(value, name, above=0)
+    return validate.real(value, name, at_least=0)
 
 
 class _Function:

@@ -1,16 +1,16 @@
-"""Loss functions on Values, averaged over the samples like PyTorch's default reduction='mean'.
+"""Loss functions on Values, averaged over the samples like PyTorch's default reduction='mean', and the class a model predicts.
 
 Predictions may be Values or plain numbers; targets and labels are plain
 numbers (they are data, not parameters).
 """
 
-import numbers
-
 import micrograd
+from micrograd import validate
 from micrograd.engine import Value, as_values
 
-LOG_CLAMP = -100.0  # torch.nn.BCELoss clamps each log at -100 so a 0 or 1 probability gives a finite loss
+__all__ = ['mse', 'hinge', 'binary_cross_entropy', 'softmax', 'cross_entropy', 'predicted_class']
 
+LOG_CLAMP = -100.0  # torch.nn.BCELoss clamps each log at -100 so a 0 or 1 probability gives a finite loss
 
 
 def mse(predictions, targets):
@@ -65,12 +65,21 @@ def cross_entropy(logits, target):
     Equal to torch.nn.functional.cross_entropy on one sample (the mean over one sample is the sample).
     """
     logits = _values(logits, "cross_entropy logits")
-    if not isinstance(target, numbers.Integral) or isinstance(target, bool):
-        raise TypeError(f"cross_entropy target must be a class index (int), got {type(target).__name__}")
-    if not 0 <= target < len(logits):  # type: ignore[operator] # mypy cannot order the numbers ABCs
-        raise ValueError(f"cross_entropy target must be in [0, {len(logits) - 1}], got {target}")
+    validate.integer(target, "cross_entropy target")
+    if not 0 <= target < len(logits):
+        raise validate.value_error("cross_entropy target", f"a class index in [0, {len(logits) - 1}]", target)
     shifted = _shifted(logits)
     return micrograd.sum([v.exp() for v in shifted]).log() - shifted[target]
+
+
+def predicted_class(output, threshold=0.0):
+    """The class a model's output stands for: 1 if a single output exceeds threshold, else 0; of several, the largest's index.
+
+    threshold is 0 for scores (hinge loss) and 0.5 for probabilities (a sigmoid output).
+    """
+    if isinstance(output, Value):
+        return int(output.data > threshold)
+    return max(range(len(output)), key=lambda i: output[i].data)
 
 
 def _shifted(values):
@@ -90,10 +99,7 @@ def _clamped(log, x):
 
 def _values(xs, what):
     """xs as a non-empty list of Values (plain numbers become constants)."""
-    try:
-        xs = list(xs)
-    except TypeError:
-        raise TypeError(f"{what} must be a list of Values or numbers, got {type(xs).__name__}") from None
+    xs = validate.items(xs, what, "a list of Values or numbers")
     if not xs:
         raise ValueError(f"{what} must not be empty")
     return as_values(xs, what)
@@ -102,14 +108,10 @@ def _values(xs, what):
 def _paired(outputs, targets, outputs_name, targets_name):
     """Check lengths and types: outputs as Values, targets as plain numbers."""
     outputs = _values(outputs, outputs_name)
-    try:
-        targets = list(targets)
-    except TypeError:
-        raise TypeError(f"{targets_name} must be a list of numbers, got {type(targets).__name__}") from None
+    targets = validate.items(targets, targets_name, "a list of numbers")
     if len(outputs) != len(targets):
         raise ValueError(f"{outputs_name} and {targets_name} must have the same length, "
                          f"got {len(outputs)} and {len(targets)}")
     for i, t in enumerate(targets):
-        if not isinstance(t, numbers.Real) or isinstance(t, bool):
-            raise TypeError(f"{targets_name} must be numbers, got {type(t).__name__} at index {i}")
+        validate.real(t, f"{targets_name}[{i}]", finite=False)
     return outputs, targets

@@ -3,7 +3,14 @@
 `random.seed(1337); MLP(2, [16, 16, 1])` draws exactly the weights micrograd
 0.1.0 draws (`random.uniform(-1, 1)` per weight, neuron by neuron, bias 0).
 A neuron is one `micrograd.dot` node instead of micrograd's 2n nodes, with
-the same floats, which is what makes training fast.
+the same floats, which is what makes training fast; inside
+`micrograd.micrograd_style()` it is micrograd's `*` and `+` nodes.
+
+Modules talk through micrograd's protocol: an MLP calls each layer, a layer
+each neuron, and `parameters()` asks every child for its `parameters()`, so
+subclasses, patched methods and custom modules in `MLP.layers` work as in
+micrograd. Where every module is a built-in one with nothing overridden, a
+call takes a shorter path with the same result.
 """
 
 import json
@@ -11,9 +18,13 @@ import math
 import numbers
 import random
 
+from micrograd import grad_mode, validate
 from micrograd.atomic import read_regular_file, write_atomically
 from micrograd.engine import Value, dot
 from micrograd.messages import PATH_LIMIT, brief, brief_repr
+
+# Value too: micrograd's `from micrograd.nn import *` brings it, and code written for micrograd relies on that.
+__all__ = ['Value', 'Module', 'Neuron', 'Layer', 'MLP']
 
 # activation name: (repr prefix, the Value method applied to a neuron's sum, or None)
 ACTIVATIONS = {
@@ -47,20 +58,14 @@ class Module:
         """All trainable Values in micrograd's order, read from the current attributes on each call.
 
         So replacing a parameter (`neuron.b = Value(0.5)`, `neuron.w[0] = ...`)
-        is seen everywhere, as in micrograd; a 337-parameter MLP takes ~3 us.
+        is seen everywhere, as in micrograd. A module with children lists
+        what each child's parameters() returns.
         """
-        params = []
-        for neuron in self._neurons():
-            params += neuron.w
-            params.append(neuron.b)
-        return params
+        return []
 
     def named_parameters(self):
         """(name, Value) pairs in parameters() order, named like PyTorch's ('layers.0.neurons.1.w.0')."""
         return []
-
-    def _neurons(self):
-        return ()
 
     def zero_grad(self):
         for p in self.parameters():
@@ -73,7 +78,7 @@ class Module:
     def load_state_dict(self, state):
         """Set every parameter from a state_dict(); checks everything before changing anything."""
         if not isinstance(state, dict):
-            raise ValueError(f"a state dict must be a dict of name -> number, got {type(state).__name__}")
+            raise validate.type_error("state", "a dict of name -> number (a state_dict())", state)
         named = self.named_parameters()
         names = {name for name, _ in named}
         missing = [name for name, _ in named if name not in state]
@@ -81,7 +86,7 @@ class Module:
         if missing or unexpected:
             raise ValueError(f"parameters do not match {brief_repr(self)}: "
                              f"missing {_few(missing)}, unexpected {_few(unexpected)}")
-        values = [_finite_number(state[name], f"parameter {name!r}") for name, _ in named]
+        values = [validate.real(state[name], f"parameter {name!r}") for name, _ in named]
         for (_, p), value in zip(named, values):
             p.data = value
 
@@ -122,7 +127,7 @@ class Neuron(Module):
     architecture_keys = ('nin', 'activation')
 
     def __init__(self, nin, nonlin=True, activation=None, init='uniform', fan_out=1, rng=None):
-        _check_size(nin, "Neuron nin")
+        validate.integer(nin, "Neuron nin", at_least=1)
         self.activation = _activation_name(activation, nonlin)
         scale = _init_scale(init, nin, fan_out)
         rng = random if rng is None else rng
@@ -131,39 +136,35 @@ class Neuron(Module):
 
     @property
     def activation(self):
-        """The activation's name; setting it changes what the neuron computes (and what save() writes)."""
+        """The activation's name ('relu', 'tanh', 'sigmoid', 'linear'); assigning one changes what the neuron computes."""
         return self._activation
 
     @activation.setter
     def activation(self, name):
-        _choice(name, ACTIVATIONS, "activation")
+        self._activate = ACTIVATIONS[validate.choice(name, "activation", ACTIVATIONS)][1]
         self._activation = name
-        self._activate = ACTIVATIONS[name][1]
 
     @property
     def nonlin(self):
-        """micrograd's switch: False is linear; setting True makes a linear neuron ReLU."""
+        """micrograd's flag: whether an activation follows the sum. False makes the neuron linear, True a linear one ReLU."""
         return self._activation != 'linear'
 
     @nonlin.setter
-    def nonlin(self, value):
-        if not value:
+    def nonlin(self, nonlinear):
+        if not nonlinear:
             self.activation = 'linear'
         elif self._activation == 'linear':
             self.activation = 'relu'
 
     def __call__(self, x):
-        return self._forward(_inputs(x, len(self.w), self))
+        micrograd_shapes = _recording.micrograd_shapes
+        return _output(self, _inputs(x, len(self.w), self, micrograd_shapes), micrograd_shapes)
+
+    def parameters(self):
+        return self.w + [self.b]
 
     def named_parameters(self):
         return [(f"w.{i}", w) for i, w in enumerate(self.w)] + [('b', self.b)]
-
-    def _neurons(self):
-        return (self,)
-
-    def _forward(self, x):
-        act = dot(self.w, x, self.b)
-        return act if self._activate is None else self._activate(act)
 
     def architecture(self):
         self._checked_parts('')
@@ -182,21 +183,21 @@ class Layer(Module):
     architecture_keys = ('nin', 'nout', 'activation')
 
     def __init__(self, nin, nout, **kwargs):
-        _check_size(nout, "Layer nout")
+        validate.integer(nout, "Layer nout", at_least=1)
         self.neurons = [Neuron(nin, fan_out=nout, **kwargs) for _ in range(nout)]
 
     def __call__(self, x):
-        out = self._forward(_inputs(x, len(self.neurons[0].w), self))
+        x = _listed(x, self)  # an iterator is read once and given to every neuron
+        out = _built_in_outputs((self,), x, self)
+        if out is None:
+            out = [n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
-    def _forward(self, x):
-        return [n._forward(x) for n in self.neurons]
+    def parameters(self):
+        return [p for n in self.neurons for p in n.parameters()]
 
     def named_parameters(self):
         return _prefixed('neurons', self.neurons)
-
-    def _neurons(self):
-        return self.neurons
 
     def architecture(self):
         self._checked_parts('')
@@ -235,16 +236,23 @@ class MLP(Module):
                        for i in range(len(nouts))]
 
     def __call__(self, x):
-        x = _inputs(x, len(self.layers[0].neurons[0].w), self)
-        for layer in self.layers:  # lists all the way, so width-1 hidden layers work
-            x = layer._forward(x)
-        return x[0] if len(x) == 1 else x
+        """micrograd's loop, `x = layer(x)` for each layer; a width-1 hidden layer's Value is one input to the next."""
+        x = _listed(x, self)
+        out = _built_in_outputs(self.layers, x, self)
+        if out is not None:
+            return out[0] if len(out) == 1 else out
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def parameters(self):
+        built_in = _built_in_parameters(self.layers)
+        if built_in is not None:
+            return built_in
+        return [p for layer in self.layers for p in layer.parameters()]
 
     def named_parameters(self):
         return _prefixed('layers', self.layers)
-
-    def _neurons(self):
-        return [n for layer in self.layers for n in layer.neurons]
 
     def architecture(self):
         self._checked_parts('')
@@ -300,7 +308,7 @@ def _document(module):
     for name, p in module.named_parameters():
         if not isinstance(p, Value):
             raise TypeError(f"parameter {name!r} is a {type(p).__name__} ({brief_repr(p)}), not a Value")
-        parameters[name] = _finite_number(p.data, f"parameter {name!r}")
+        parameters[name] = validate.real(p.data, f"parameter {name!r}")
     return {'format': FORMAT, 'version': VERSION, 'model': {'type': _saved_type(module), **architecture},
             'parameters': parameters}
 
@@ -357,8 +365,8 @@ def _checked(document):
         raise ValueError(f"'model' ({spec['type']}) has unexpected keys {_few(unexpected)}")
     for key in ('activation', 'output_activation'):
         if key in arguments:
-            _choice(arguments[key], ACTIVATIONS, key.replace('_', ' '))
-    sizes = [_check_size(arguments['nin'], "nin")] + _sizes(arguments.get('nouts', [arguments.get('nout', 1)]))
+            validate.choice(arguments[key], key.replace('_', ' '), ACTIVATIONS)
+    sizes = [validate.integer(arguments['nin'], "nin", at_least=1)] + _sizes(arguments.get('nouts', [arguments.get('nout', 1)]))
     count = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
     mismatch = f"the architecture has {count} parameters but the file lists {len(parameters)}"
     if count > 2 * len(parameters) + 100:  # listing the expected names would cost more than the file did
@@ -371,14 +379,14 @@ def _checked(document):
                          f"missing {_few([name for name in names if name not in parameters])}, "
                          f"unexpected {_few(sorted(set(parameters) - set(names)))}")
     overrides = _checked_overrides(spec.get('activations', {}), prefixes)
-    values = [_finite_number(parameters[name], f"parameter {name!r}") for name in names]
+    values = [validate.real(parameters[name], f"parameter {name!r}") for name in names]
     return cls, arguments, overrides, values
 
 
 def _built(checked):
     cls, arguments, overrides, values = checked
     model = cls(**arguments, rng=random.Random(0))  # init draws are overwritten; the global random is untouched
-    for prefix, neuron in zip(_neuron_prefixes(_saved_type(model), _widths(model)), model._neurons()):
+    for prefix, neuron in zip(_neuron_prefixes(_saved_type(model), _widths(model)), _neurons_of(model)):
         neuron.activation = overrides.get(prefix[:-1], neuron.activation)
     for p, value in zip(model.parameters(), values):
         p.data = value
@@ -403,6 +411,13 @@ def _neuron_parameter_names(nin):
     return [f"w.{i}" for i in range(nin)] + ['b']
 
 
+def _neurons_of(module):
+    """The neurons of a Neuron, Layer or MLP, in parameters() order."""
+    if isinstance(module, MLP):
+        return [neuron for layer in module.layers for neuron in layer.neurons]
+    return list(module.neurons) if isinstance(module, Layer) else [module]
+
+
 def _widths(module):
     return [len(layer.neurons) for layer in module.layers] if isinstance(module, MLP) else \
         [len(module.neurons)] if isinstance(module, Layer) else [1]
@@ -411,7 +426,7 @@ def _widths(module):
 def _with_overrides(architecture, module, expected):
     """architecture plus 'activations': {neuron: name} for each neuron whose activation expected() does not give."""
     prefixes = _neuron_prefixes(_saved_type(module), _widths(module))
-    overrides = {prefix[:-1]: neuron.activation for prefix, neuron in zip(prefixes, module._neurons())
+    overrides = {prefix[:-1]: neuron.activation for prefix, neuron in zip(prefixes, _neurons_of(module))
                  if neuron.activation != expected(prefix)}
     return {**architecture, 'activations': overrides} if overrides else architecture
 
@@ -423,7 +438,7 @@ def _checked_overrides(overrides, prefixes):
     for neuron, activation in overrides.items():
         if neuron not in neurons:
             raise ValueError(f"'activations' names {brief_repr(neuron)}, which is not a neuron of the architecture")
-        _choice(activation, ACTIVATIONS, f"activation of {neuron}")
+        validate.choice(activation, f"activation of {neuron}", ACTIVATIONS)
     return overrides
 
 
@@ -475,33 +490,107 @@ def _unique_keys(pairs):
     return result
 
 
-def _inputs(x, nin, module):
-    """x as a list of nin Values, converting plain numbers once per call."""
-    try:
-        got = len(x)
-    except TypeError:
-        raise TypeError(f"{brief_repr(module)} expects a sequence of {nin} inputs, got {type(x).__name__}") from None
-    if got != nin:
-        raise ValueError(f"{brief_repr(module)} expects {nin} inputs, got {got}")
-    return [xi if isinstance(xi, Value) else Value(xi) for xi in x]
+_recording = grad_mode.state
+_NEURON_CALL = Neuron.__call__
+_LAYER_CALL = Layer.__call__
+_NEURON_PARAMETERS = Neuron.parameters
+_LAYER_PARAMETERS = Layer.parameters
+
+
+def _output(neuron, x, micrograd_shapes):
+    """activation(b + w . x) for a list of input Values.
+
+    One dot node, or with micrograd_shapes (inside micrograd_style())
+    micrograd's own nodes: a `*` per weight and a `+` per term, from the bias.
+    """
+    if micrograd_shapes:
+        act = sum((wi * xi for wi, xi in zip(neuron.w, x)), neuron.b)  # micrograd's Neuron.__call__, verbatim
+    else:
+        act = dot(neuron.w, x, neuron.b)
+    return act if neuron._activate is None else neuron._activate(act)
+
+
+def _built_in_outputs(layers, x, module):
+    """What calling the layers in turn computes, in one loop, if they are built-in Layers of built-in Neurons.
+
+    The inputs x (a list) become Values once and every layer's outputs stay
+    a list (a width-1 layer's Value is the next layer's one input either way).
+    Returns the last layer's outputs, or None as soon as a module is of
+    another class or Layer.__call__ or Neuron.__call__ is not the library's:
+    the caller then calls each module, so its own code runs.
+    """
+    if Layer.__call__ is not _LAYER_CALL or Neuron.__call__ is not _NEURON_CALL or not layers:
+        return None
+    first = layers[0].neurons[0] if type(layers[0]) is Layer and layers[0].neurons else None
+    if type(first) is not Neuron:
+        return None
+    micrograd_shapes = _recording.micrograd_shapes
+    x = _inputs(x, len(first.w), module, micrograd_shapes)
+    for layer in layers:
+        if type(layer) is not Layer:
+            return None
+        outputs = []
+        for neuron in layer.neurons:
+            if type(neuron) is not Neuron:
+                return None
+            outputs.append(_output(neuron, x, micrograd_shapes))
+        x = outputs
+    return x
+
+
+def _built_in_parameters(layers):
+    """What asking each layer for its parameters() gives, in one loop, if all are built-in with nothing overridden.
+
+    None as soon as a module is of another class or its `parameters` is not
+    the library's method (replaced on the class or on the instance): the
+    caller then asks each module. (Reading `module.__dict__` instead would
+    make every later attribute lookup on the module slower.)
+    """
+    params = []
+    for layer in layers:
+        if type(layer) is not Layer or getattr(layer.parameters, '__func__', None) is not _LAYER_PARAMETERS:
+            return None
+        for neuron in layer.neurons:
+            if type(neuron) is not Neuron or getattr(neuron.parameters, '__func__', None) is not _NEURON_PARAMETERS:
+                return None
+            params += neuron.w
+            params.append(neuron.b)
+    return params
+
+
+def _listed(x, module):
+    """x as a list or tuple; a single Value (what a one-output layer returns) is one input, as in a width-1 layer."""
+    if type(x) is list or type(x) is tuple:
+        return x
+    if isinstance(x, Value):
+        return [x]
+    return validate.items(x, f"the input of {type(module).__name__}", "an iterable of numbers or Values")
+
+
+def _inputs(x, nin, module, keep_numbers=False):
+    """x as a list of nin Values, converting plain numbers once per call.
+
+    keep_numbers (inside micrograd_style()): numbers stay numbers, so that,
+    as in micrograd, each neuron's products make their own constant leaves.
+    """
+    x = _listed(x, module)
+    if len(x) != nin:
+        raise ValueError(f"{type(module).__name__} expects {nin} inputs, got {len(x)}")
+    if not keep_numbers:
+        return [xi if isinstance(xi, Value) else Value(xi) for xi in x]
+    for xi in x:
+        if not isinstance(xi, (Value, numbers.Real)):
+            raise validate.type_error(f"each input of {type(module).__name__}", "a real number or a Value", xi)
+    return x
 
 
 def _prefixed(prefix, modules):
     return [(f"{prefix}.{i}.{name}", p) for i, module in enumerate(modules) for name, p in module.named_parameters()]
 
 
-def _check_size(n, what):
-    if not isinstance(n, numbers.Integral) or isinstance(n, bool):
-        raise TypeError(f"{what} must be a positive int, got {type(n).__name__}: {n!r:.60}")
-    if n < 1:
-        raise ValueError(f"{what} must be a positive int, got {n}")
-    return int(n)
-
-
 def _sizes(nouts):
-    if isinstance(nouts, (str, bytes)) or not hasattr(nouts, '__iter__'):
-        raise TypeError(f"nouts must be a list of layer widths, got {type(nouts).__name__}")
-    nouts = [_check_size(n, "each layer width in nouts") for n in nouts]
+    nouts = [validate.integer(n, "each layer width in nouts", at_least=1)
+             for n in validate.items(nouts, "nouts", "a list of layer widths")]
     if not nouts:
         raise ValueError("nouts must list at least one layer width")
     return nouts
@@ -510,32 +599,15 @@ def _sizes(nouts):
 def _activation_name(activation, nonlin=True):
     if activation is None:
         return 'relu' if nonlin else 'linear'
-    _choice(activation, ACTIVATIONS, "activation")
+    validate.choice(activation, "activation", ACTIVATIONS)
     if not nonlin and activation != 'linear':
         raise ValueError(f"nonlin=False contradicts activation={activation!r}")
     return activation
 
 
 def _init_scale(init, fan_in, fan_out):
-    _choice(init, INITS, "init")
-    return INITS[init](fan_in, _check_size(fan_out, "fan_out"))
-
-
-def _choice(name, table, what):
-    if not isinstance(name, str) or name not in table:
-        raise ValueError(f"unknown {what} {name!r:.60}, expected one of {sorted(table)}")
-
-
-def _finite_number(x, what):
-    if not isinstance(x, numbers.Real) or isinstance(x, bool):
-        raise ValueError(f"{what} must be a number, got {type(x).__name__}: {x!r:.60}")
-    try:
-        x = float(x)
-    except OverflowError:  # an int with hundreds of digits
-        raise ValueError(f"{what} is too large for a float ({x.bit_length()}-bit integer)") from None
-    if not math.isfinite(x):
-        raise ValueError(f"{what} must be finite, got {x}")
-    return x
+    validate.choice(init, "init", INITS)
+    return INITS[init](fan_in, validate.integer(fan_out, "fan_out", at_least=1))
 
 
 def _require_keys(mapping, keys, what):

@@ -6,10 +6,11 @@ where Python rounds twice. Division by zero gives IEEE's inf/nan as in torch.
 """
 
 import math
-import numbers
 
-from micrograd import ieee
+from micrograd import ieee, validate
 from micrograd.engine import Value
+
+__all__ = ['Optimizer', 'SGD', 'Adam']
 
 
 class Optimizer:
@@ -20,7 +21,7 @@ class Optimizer:
     """
 
     def __init__(self, params, lr):
-        self.params = list(params)  # a generator is read once
+        self.params = validate.items(params, "params", "an iterable of Values")  # a generator is read once
         if not self.params:
             raise ValueError("optimizer got an empty parameter list")
         first_index: dict[Value, int] = {}
@@ -38,7 +39,7 @@ class Optimizer:
     @lr.setter
     def lr(self, value):
         """Settable between steps (learning-rate schedules), validated like the constructor."""
-        self._lr = _at_least_zero(value, "learning rate lr")
+        self._lr = validate.real(value, "learning rate lr", at_least=0)
 
     def zero_grad(self):
         for p in self.params:
@@ -57,8 +58,8 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr, momentum=0.0, weight_decay=0.0):
         super().__init__(params, lr)
-        self.momentum = _at_least_zero(momentum, "momentum")
-        self.weight_decay = _at_least_zero(weight_decay, "weight_decay")
+        self.momentum = validate.real(momentum, "momentum", at_least=0)
+        self.weight_decay = validate.real(weight_decay, "weight_decay", at_least=0)
         self._buffers = [None] * len(self.params)
 
     def step(self):
@@ -81,11 +82,13 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(params, lr)
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r:.60}")
-        self.betas = tuple(_fraction(beta, f"betas[{i}]") for i, beta in enumerate(betas))
-        self.eps = _at_least_zero(eps, "eps")
-        self.weight_decay = _at_least_zero(weight_decay, "weight_decay")
+        if not isinstance(betas, (tuple, list)):
+            raise validate.type_error("betas", "a pair (beta1, beta2)", betas)
+        if len(betas) != 2:
+            raise validate.value_error("betas", "a pair (beta1, beta2)", betas)
+        self.betas = tuple(validate.real(beta, f"betas[{i}]", at_least=0, below=1) for i, beta in enumerate(betas))
+        self.eps = validate.real(eps, "eps", at_least=0)
+        self.weight_decay = validate.real(weight_decay, "weight_decay", at_least=0)
         self.steps = 0
         self._first = [0.0] * len(self.params)
         self._second = [0.0] * len(self.params)
@@ -116,22 +119,3 @@ def _lerp(start, end, weight):
         return start + weight * (end - start)
     return end - (end - start) * (1 - weight)
 
-
-def _number(x, what):
-    if not isinstance(x, numbers.Real) or isinstance(x, bool) or not math.isfinite(x):
-        raise ValueError(f"{what} must be a finite real number, got {x!r:.60}")
-    return float(x)
-
-
-def _at_least_zero(x, what):
-    x = _number(x, what)
-    if x < 0:
-        raise ValueError(f"{what} must be >= 0, got {x}")
-    return x
-
-
-def _fraction(x, what):
-    x = _number(x, what)
-    if not 0 <= x < 1:
-        raise ValueError(f"{what} must be in [0, 1), got {x}")
-    return x

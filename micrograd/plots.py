@@ -6,14 +6,14 @@ made. The file's extension picks the format (checked before any work); files
 are written atomically, following micrograd.atomic's rules.
 """
 
-import numbers
 from collections.abc import Mapping, Sequence
 
 import micrograd
+from micrograd import validate
 from micrograd._optional import require
 from micrograd.atomic import write_atomically
+from micrograd.losses import predicted_class
 from micrograd.messages import brief_repr
-from micrograd.training import argmax
 
 __all__ = ['save_loss_curve', 'save_decision_boundary', 'EXTENSIONS']
 
@@ -54,13 +54,12 @@ def save_decision_boundary(model, X, y, path, threshold=0.0, resolution=100):
     Figure = require('matplotlib.figure', extra='train').Figure
 
     file_format = _format(path)
-    if not isinstance(resolution, numbers.Integral) or isinstance(resolution, bool) or resolution < 2:
-        raise ValueError(f"resolution must be an int >= 2 (grid points per axis), got {resolution!r:.60}")
+    validate.integer(resolution, "resolution (grid points per axis)", at_least=2)
     if not len(X) or len(X) != len(y):
         raise ValueError(f"X and y must be non-empty and of the same length, got {len(X)} and {len(y)}")
     xs, ys = _grid_axis(X, 0, resolution), _grid_axis(X, 1, resolution)
     with micrograd.no_grad():
-        classes = [[_predicted_class(model([u, v]), threshold) for u in xs] for v in ys]
+        classes = [[predicted_class(model([u, v]), threshold) for u in xs] for v in ys]
     figure = Figure(figsize=(5, 5), layout='tight')
     axes = figure.subplots()
     n_classes = max(max(row) for row in classes) + 1
@@ -74,12 +73,6 @@ def save_decision_boundary(model, X, y, path, threshold=0.0, resolution=100):
 def _grid_axis(X, column, resolution):
     low, high = min(p[column] for p in X) - 1, max(p[column] for p in X) + 1
     return [low + (high - low) * i / (resolution - 1) for i in range(resolution)]
-
-
-def _predicted_class(output, threshold):
-    if isinstance(output, micrograd.Value):
-        return int(output.data > threshold)
-    return argmax(output)
 
 
 def _format(path):

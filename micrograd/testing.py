@@ -36,7 +36,7 @@ import operator
 import random
 from collections import Counter
 
-from micrograd import engine
+from micrograd import engine, validate
 from micrograd import ops as registry
 from micrograd._optional import require
 from micrograd.engine import Value
@@ -75,9 +75,8 @@ def inputs(n_inputs=2, min_value=-3.0, max_value=3.0, min_magnitude=MARGIN):
 
     Every coordinate is at least min_magnitude away from 0 (see the module doc); 0 allows any point.
     """
-    _check_count(n_inputs, "n_inputs", 1)
-    if not (isinstance(min_magnitude, (int, float)) and min_magnitude >= 0):
-        raise ValueError(f"min_magnitude must be a number >= 0, got {min_magnitude!r}")
+    validate.integer(n_inputs, "n_inputs", at_least=1)
+    validate.real(min_magnitude, "min_magnitude", at_least=0)
     if min_magnitude == 0:
         coordinate = floats(min_value, max_value)
     else:
@@ -91,22 +90,16 @@ def inputs(n_inputs=2, min_value=-3.0, max_value=3.0, min_magnitude=MARGIN):
 
 def expressions(n_inputs=2, max_ops=8, ops=ALL_OPS, min_value=-3.0, max_value=3.0, min_ops=1):
     """Random expression DAGs of n_inputs inputs with min_ops..max_ops drawn operations (see the module doc)."""
-    _check_count(n_inputs, "n_inputs", 1)
-    _check_count(min_ops, "min_ops", 0)
-    _check_count(max_ops, "max_ops", min_ops)
+    validate.integer(n_inputs, "n_inputs", at_least=1)
+    validate.integer(min_ops, "min_ops", at_least=0)
+    validate.integer(max_ops, "max_ops", at_least=min_ops)
     ops = tuple(ops)
     unknown = [op for op in ops if op not in _APPLY]
     if unknown or not ops:
         raise ValueError(f"ops must be a non-empty selection of {', '.join(ALL_OPS)}; got {ops!r}")
-    if not (isinstance(min_value, (int, float)) and isinstance(max_value, (int, float))
-            and -BOUND <= min_value < max_value <= BOUND):
-        raise ValueError(f"need -{BOUND:g} <= min_value < max_value <= {BOUND:g}, got {min_value!r}, {max_value!r}")
-    return _expressions(n_inputs, min_ops, max_ops, ops, float(min_value), float(max_value))
-
-
-def _check_count(n, name, least):
-    if isinstance(n, bool) or not isinstance(n, int) or n < least:
-        raise ValueError(f"{name} must be an integer >= {least}, got {n!r}")
+    min_value = validate.real(min_value, "min_value", at_least=-BOUND, below=BOUND)
+    max_value = validate.real(max_value, "max_value", above=min_value, at_most=BOUND)
+    return _expressions(n_inputs, min_ops, max_ops, ops, min_value, max_value)
 
 
 @st.composite
@@ -448,9 +441,9 @@ def mlps(max_inputs=3, max_hidden_layers=2, max_width=4, activations=('relu', 't
     Shapes, the hidden activation, every weight and bias and every input are
     drawn from [min_value, max_value], so Hypothesis shrinks all of them.
     """
-    _check_count(max_inputs, "max_inputs", 1)
-    _check_count(max_hidden_layers, "max_hidden_layers", 0)
-    _check_count(max_width, "max_width", 1)
+    validate.integer(max_inputs, "max_inputs", at_least=1)
+    validate.integer(max_hidden_layers, "max_hidden_layers", at_least=0)
+    validate.integer(max_width, "max_width", at_least=1)
     return _mlps(max_inputs, max_hidden_layers, max_width, tuple(activations), min_value, max_value)
 
 

@@ -1,19 +1,10 @@
-"""A minibatch training loop with a tqdm progress bar, and micrograd's moons demo built on it."""
+"""A minibatch training loop with a tqdm progress bar."""
 
-import numbers
-import os
 import random
 
 import micrograd
-from micrograd import data, losses, nn, optim
+from micrograd import losses, optim, validate
 from micrograd._optional import require
-from micrograd.nn import _check_size
-from micrograd.optim import _at_least_zero
-
-
-def argmax(outputs):
-    """The index of the largest output: the class a multi-output model predicts."""
-    return max(range(len(outputs)), key=lambda i: outputs[i].data)
 
 
 def _mean_cross_entropy(outputs, labels):
@@ -24,10 +15,10 @@ def _mean_cross_entropy(outputs, labels):
 #             whether the model has one output and the labels are 0/1)
 LOSSES = {
     'hinge': (lambda outputs, labels: losses.hinge(outputs, [2 * label - 1 for label in labels]),
-              lambda output: int(output.data > 0), True),
-    'binary_cross_entropy': (losses.binary_cross_entropy, lambda output: int(output.data > 0.5), True),
-    'mse': (losses.mse, lambda output: int(output.data > 0.5), True),
-    'cross_entropy': (_mean_cross_entropy, argmax, False),
+              lambda output: losses.predicted_class(output, 0.0), True),
+    'binary_cross_entropy': (losses.binary_cross_entropy, lambda output: losses.predicted_class(output, 0.5), True),
+    'mse': (losses.mse, lambda output: losses.predicted_class(output, 0.5), True),
+    'cross_entropy': (_mean_cross_entropy, losses.predicted_class, False),
 }
 
 
@@ -49,20 +40,18 @@ def fit(model, X, y, loss='hinge', optimizer=None, epochs=100, batch_size=None, 
     """
     tqdm = require('tqdm', extra='train').tqdm
 
-    if loss not in LOSSES:
-        raise ValueError(f"unknown loss {loss!r}, expected one of {sorted(LOSSES)}")
-    batch_loss, predict, binary = LOSSES[loss]
+    batch_loss, predict, binary = LOSSES[validate.choice(loss, "loss", LOSSES)]
     _check_data(X, y, binary)
-    epochs = _check_size(epochs, "epochs")
-    batch_size = len(X) if batch_size is None else _check_size(batch_size, "batch_size")
-    l2 = _at_least_zero(l2, "l2")
-    if lr_schedule is not None and not callable(lr_schedule):
-        raise TypeError(f"lr_schedule must be a function of the step number, got {type(lr_schedule).__name__}")
+    epochs = validate.integer(epochs, "epochs", at_least=1)
+    batch_size = len(X) if batch_size is None else validate.integer(batch_size, "batch_size", at_least=1)
+    l2 = validate.real(l2, "l2", at_least=0)
+    if lr_schedule is not None:
+        validate.function(lr_schedule, "lr_schedule", "a function of the step number")
     if optimizer is None:
         optimizer = optim.SGD(model.parameters(), lr=0.1)
     if not callable(getattr(optimizer, 'step', None)):
-        raise TypeError(f"optimizer must be an object with step(), e.g. micrograd.optim.Adam(model.parameters()), "
-                        f"got {type(optimizer).__name__}: {optimizer!r:.60}")
+        raise validate.type_error("optimizer", "an object with step(), e.g. micrograd.optim.Adam(model.parameters())",
+                                  optimizer)
     _check_optimizer_trains(optimizer, model)
     rng = random.Random(random_state)
     order = list(range(len(X)))
@@ -96,27 +85,6 @@ def fit(model, X, y, loss='hinge', optimizer=None, epochs=100, batch_size=None, 
     return history
 
 
-def moons_demo(out_dir, progress=True, random_state=1, steps=100):
-    """micrograd's demo: MLP(2, [16, 16, 1]) from random.seed(1337) on 100 noisy moons.
-
-    Hinge loss + 1e-4 L2, SGD with learning rate 1.0 - 0.9*k/steps at step k
-    (micrograd's 1.0 - 0.9*k/100 for the default 100 steps), full batch.
-    Writes loss_curve.png and decision_boundary.png into out_dir; returns the
-    last step's loss and accuracy, the history and the files written.
-    """
-    from micrograd import plots
-
-    X, y = data.make_moons(n_samples=100, noise=0.1, random_state=random_state)
-    model = nn.MLP(2, [16, 16, 1], rng=random.Random(1337))  # the draws of random.seed(1337), global random untouched
-    history = fit(model, X, y, loss='hinge', optimizer=optim.SGD(model.parameters(), lr=1.0),
-                  epochs=steps, l2=1e-4, lr_schedule=lambda k: 1.0 - 0.9 * k / steps, progress=progress)
-    os.makedirs(out_dir, exist_ok=True)
-    files = [os.path.join(out_dir, 'loss_curve.png'), os.path.join(out_dir, 'decision_boundary.png')]
-    plots.save_loss_curve(history, files[0])
-    plots.save_decision_boundary(model, X, y, files[1])
-    return {'loss': history['loss'][-1], 'accuracy': history['accuracy'][-1], 'history': history, 'files': files}
-
-
 def _check_optimizer_trains(optimizer, model):
     """Refuse an optimizer whose params (where it lists them) hold none of the model's: it would train nothing."""
     params = getattr(optimizer, 'params', None)
@@ -134,10 +102,11 @@ def _check_data(X, y, binary):
         raise ValueError(f"X and y must have the same length, got {len(X)} and {len(y)}")
     if len(X) == 0:
         raise ValueError("X and y must not be empty")
+    expected = "0 or 1" if binary else "a class index >= 0"
     for i, label in enumerate(y):
-        if not isinstance(label, numbers.Integral) or isinstance(label, bool) or label < 0 or (binary and label > 1):  # type: ignore[operator] # mypy cannot order the numbers ABCs
-            expected = "0 or 1" if binary else "a class index >= 0"
-            raise ValueError(f"labels must be {expected}, got {label!r} at index {i}")
+        validate.integer(label, f"labels[{i}]")
+        if label < 0 or (binary and label > 1):
+            raise validate.value_error(f"labels[{i}]", expected, label)
 
 
 def _checked_output(output, binary):

@@ -235,14 +235,14 @@ def test_demo_without_training_draws_the_graphs(tmp_path, capsys):
     assert f'in {out.resolve()}' in stdout and 'wrote 8 files' in stdout
 
 
-def test_demo_trains_through_training_moons_demo(tmp_path, capsys, monkeypatch):
+def test_demo_trains_through_demo_moons_demo(tmp_path, capsys, monkeypatch):
     calls = []
 
     def moons_demo(out_dir, progress):
         calls.append((out_dir, progress))
         return {'loss': 0.01, 'accuracy': 1.0, 'files': [os.path.join(out_dir, 'loss.png')]}
 
-    monkeypatch.setitem(sys.modules, 'micrograd.training', types.SimpleNamespace(moons_demo=moons_demo))
+    monkeypatch.setitem(sys.modules, 'micrograd.demo', types.SimpleNamespace(moons_demo=moons_demo))
     status, stdout, _ = run(['demo', '--out', str(tmp_path)], capsys)
     assert status == 0 and calls == [(str(tmp_path), True)]
     assert 'final loss 0.0100, accuracy 100%' in stdout
@@ -250,12 +250,12 @@ def test_demo_trains_through_training_moons_demo(tmp_path, capsys, monkeypatch):
 
 
 def test_demo_reports_a_training_file_it_cannot_write(tmp_path, capsys, monkeypatch):
-    def moons_demo(out_dir, progress):  # writes its PNGs as micrograd.training does, onto a directory
+    def moons_demo(out_dir, progress):  # writes its PNGs as micrograd.demo does, onto a directory
         with open(os.path.join(out_dir, 'loss_curve.png'), 'wb'):
             pass
 
     (tmp_path / 'loss_curve.png').mkdir()
-    monkeypatch.setitem(sys.modules, 'micrograd.training', types.SimpleNamespace(moons_demo=moons_demo))
+    monkeypatch.setitem(sys.modules, 'micrograd.demo', types.SimpleNamespace(moons_demo=moons_demo))
     status, _, stderr = run(['demo', '--out', str(tmp_path)], capsys)
     assert status == 1 and stderr.count('\n') == 1
     assert stderr == f"micrograd: error: cannot write {tmp_path / 'loss_curve.png'}: Is a directory\n"

@@ -2,6 +2,7 @@
 
 import math
 import random
+import re
 
 import numpy as np
 import pytest
@@ -80,22 +81,22 @@ def test_shapes_labels_and_noise(make):
 
 
 @pytest.mark.parametrize('make', GENERATORS)
-@pytest.mark.parametrize('kwargs, message', [
-    ({'n_samples': 0}, 'n_samples must be a positive int, got 0'),
-    ({'n_samples': 2.5}, 'n_samples must be a positive int'),
-    ({'n_samples': True}, 'n_samples must be a positive int'),
-    ({'noise': -0.1}, 'noise must be None or a finite number >= 0, got -0.1'),
-    ({'noise': math.nan}, 'noise must be None or a finite number'),
-    ({'noise': 'high'}, 'noise must be None or a finite number'),
-    ({'random_state': 'seed'}, "random_state must be None, an int or a random.Random, got 'seed'"),
-    ({'random_state': 1.5}, 'random_state must be None'),
+@pytest.mark.parametrize('kwargs, error, message', [
+    ({'n_samples': 0}, ValueError, 'n_samples must be a positive int, got 0'),
+    ({'n_samples': 2.5}, TypeError, 'n_samples must be a positive int, got float: 2.5'),
+    ({'n_samples': True}, TypeError, 'n_samples must be a positive int, got bool: True'),
+    ({'noise': -0.1}, ValueError, 'noise must be a finite number >= 0, got -0.1'),
+    ({'noise': math.nan}, ValueError, 'noise must be a finite number >= 0, got nan'),
+    ({'noise': 'high'}, TypeError, "noise must be a finite number >= 0, got str: 'high'"),
+    ({'random_state': 'seed'}, TypeError, "random_state must be None, an int or a random.Random, got str: 'seed'"),
+    ({'random_state': 1.5}, TypeError, 'random_state must be None, an int or a random.Random, got float: 1.5'),
 ])
-def test_bad_arguments_raise_value_error(make, kwargs, message):
-    with pytest.raises(ValueError, match=message):
+def test_bad_arguments_raise_clear_errors(make, kwargs, error, message):
+    with pytest.raises(error, match=re.escape(message)):
         make(**kwargs)
 
 
-@pytest.mark.parametrize('factor', [1.0, -0.1, 'x'])
-def test_circles_factor_is_validated(factor):
-    with pytest.raises(ValueError, match=r'factor must be in \[0, 1\)'):
+@pytest.mark.parametrize('factor, error', [(1.0, ValueError), (-0.1, ValueError), ('x', TypeError)])
+def test_circles_factor_is_validated(factor, error):
+    with pytest.raises(error, match=r'factor must be a finite number in \[0, 1\), got '):
         make_circles(10, factor=factor)

@@ -348,7 +348,8 @@ def test_to_torch_refuses_a_parameter_that_is_not_a_value():
         to_torch(neuron)
 
 
-def test_to_torch_refuses_an_activation_it_has_no_module_for():
+def test_to_torch_refuses_an_activation_it_has_no_module_for(monkeypatch):
+    monkeypatch.setitem(nn.ACTIVATIONS, 'swish', ('Swish', lambda v: v * v.sigmoid()))  # a user's own activation
     layer = nn.Layer(2, 2)
     for neuron in layer.neurons:
         neuron.activation = 'swish'

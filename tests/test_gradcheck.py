@@ -127,8 +127,9 @@ def test_a_nan_derivative_never_passes():
     ("x * x", [1.0], TypeError, "f must be a function of Values, got str"),
     (Value.exp, 1.0, TypeError, "inputs must be a list of numbers or Values, got float"),
     (Value.exp, ["1"], TypeError, "inputs[0] must be a real number or a Value, got str"),
-    (Value.exp, [float('nan')], ValueError, "inputs[0] must be finite, got nan"),
-    (Value.exp, [1.0, float('inf')], ValueError, "inputs[1] must be finite, got inf"),
+    (Value.exp, [float('nan')], ValueError, "inputs[0] must be a finite number, got nan"),
+    (Value.exp, [1.0, float('inf')], ValueError, "inputs[1] must be a finite number, got inf"),
+    (Value.exp, [Value(float('inf'))], ValueError, "inputs[0] must be a finite number, got inf"),
     (Value.exp, [], ValueError, "inputs is empty"),
 ])
 def test_bad_arguments_raise_clear_errors(f, inputs, error, text):
@@ -136,17 +137,17 @@ def test_bad_arguments_raise_clear_errors(f, inputs, error, text):
         gradcheck(f, inputs)
 
 
-@pytest.mark.parametrize("options, text", [
-    ({"eps": 0}, "eps must be > 0, got 0"),
-    ({"eps": -1e-6}, "eps must be > 0"),
-    ({"eps": float('nan')}, "eps must be a finite number, got nan"),
-    ({"atol": -1.0}, "atol must be >= 0"),
-    ({"rtol": "0.1"}, "rtol must be a finite number, got '0.1'"),
-    ({"order": 0}, "order must be an integer >= 1, got 0"),
-    ({"order": 1.5}, "order must be an integer >= 1, got 1.5"),
+@pytest.mark.parametrize("options, error, text", [
+    ({"eps": 0}, ValueError, "eps must be a finite number > 0, got 0"),
+    ({"eps": -1e-6}, ValueError, "eps must be a finite number > 0, got -1e-06"),
+    ({"eps": float('nan')}, ValueError, "eps must be a finite number > 0, got nan"),
+    ({"atol": -1.0}, ValueError, "atol must be a finite number >= 0, got -1.0"),
+    ({"rtol": "0.1"}, TypeError, "rtol must be a finite number >= 0, got str: '0.1'"),
+    ({"order": 0}, ValueError, "order must be a positive int, got 0"),
+    ({"order": 1.5}, TypeError, "order must be a positive int, got float: 1.5"),
 ])
-def test_bad_settings_raise_value_errors(options, text):
-    with pytest.raises(ValueError, match=re.escape(text)):
+def test_bad_settings_raise_clear_errors(options, error, text):
+    with pytest.raises(error, match=re.escape(text)):
         check_grads(Value.exp, [1.0], **options)
 
 

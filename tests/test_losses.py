@@ -147,14 +147,14 @@ def test_cross_entropy_of_huge_logits_is_exact():
     (lambda: mse([1.0, 2.0], [1.0]), ValueError, 'same length, got 2 and 1'),
     (lambda: mse([], []), ValueError, 'must not be empty'),
     (lambda: mse(Value(1.0), [1.0]), TypeError, 'predictions must be a list'),
-    (lambda: mse([1.0], ['a']), TypeError, 'targets must be numbers, got str at index 0'),
+    (lambda: mse([1.0], ['a']), TypeError, r"targets\[0\] must be a number, got str: 'a'"),
     (lambda: hinge([1.0, 2.0], [1, 0]), ValueError, r'-1 or 1 \(use 2\*y - 1 for 0/1 labels\), got 0 at index 1'),
     (lambda: binary_cross_entropy([1.5], [1.0]), ValueError, r'probabilities must be in \[0, 1\], got 1.5'),
     (lambda: binary_cross_entropy([0.5], [2.0]), ValueError, r'targets must be in \[0, 1\], got 2.0'),
     (lambda: softmax([]), ValueError, 'must not be empty'),
-    (lambda: cross_entropy([1.0, 2.0], 2), ValueError, r'target must be in \[0, 1\], got 2'),
-    (lambda: cross_entropy([1.0, 2.0], -1), ValueError, r'target must be in \[0, 1\], got -1'),
-    (lambda: cross_entropy([1.0, 2.0], 1.0), TypeError, 'class index'),
+    (lambda: cross_entropy([1.0, 2.0], 2), ValueError, r'target must be a class index in \[0, 1\], got 2'),
+    (lambda: cross_entropy([1.0, 2.0], -1), ValueError, r'target must be a class index in \[0, 1\], got -1'),
+    (lambda: cross_entropy([1.0, 2.0], 1.0), TypeError, 'cross_entropy target must be an int, got float: 1.0'),
     (lambda: cross_entropy([], 0), ValueError, 'must not be empty'),
 ])
 def test_bad_arguments_raise_clear_errors(call, error, message):

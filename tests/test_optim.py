@@ -8,6 +8,7 @@ wrong formula (a wrong bias correction or buffer is off by 1e-3 or more).
 """
 
 import math
+import re
 
 import pytest
 import torch
@@ -132,26 +133,37 @@ def test_zero_grad_and_lr_schedule():
     params[0].grad = 4.0
     optimizer.step()
     assert params[0].data == 0.0
-    with pytest.raises(ValueError, match='learning rate lr must be >= 0, got -1.0'):
+    with pytest.raises(ValueError, match='learning rate lr must be a finite number >= 0, got -1'):
         optimizer.lr = -1
 
 
 @pytest.mark.parametrize('make, message', [
-    (lambda p: SGD(p, lr=-0.1), 'learning rate lr must be >= 0'),
-    (lambda p: SGD(p, lr=math.nan), 'learning rate lr must be a finite real number'),
-    (lambda p: SGD(p, lr='0.1'), 'learning rate lr must be a finite real number'),
-    (lambda p: SGD(p, lr=0.1, momentum=-0.5), 'momentum must be >= 0'),
-    (lambda p: SGD(p, lr=0.1, weight_decay=-1), 'weight_decay must be >= 0'),
-    (lambda p: Adam(p, lr=-1e-3), 'learning rate lr must be >= 0'),
-    (lambda p: Adam(p, betas=(1.0, 0.999)), r'betas\[0\] must be in \[0, 1\)'),
-    (lambda p: Adam(p, betas=(0.9, -0.1)), r'betas\[1\] must be in \[0, 1\)'),
-    (lambda p: Adam(p, betas=0.9), 'betas must be a pair'),
-    (lambda p: Adam(p, eps=-1e-8), 'eps must be >= 0'),
-    (lambda p: Adam(p, weight_decay=math.inf), 'weight_decay must be a finite real number'),
+    (lambda p: SGD(p, lr=-0.1), 'learning rate lr must be a finite number >= 0, got -0.1'),
+    (lambda p: SGD(p, lr=math.nan), 'learning rate lr must be a finite number >= 0, got nan'),
+    (lambda p: SGD(p, lr=0.1, momentum=-0.5), 'momentum must be a finite number >= 0, got -0.5'),
+    (lambda p: SGD(p, lr=0.1, weight_decay=-1), 'weight_decay must be a finite number >= 0, got -1'),
+    (lambda p: Adam(p, lr=-1e-3), 'learning rate lr must be a finite number >= 0'),
+    (lambda p: Adam(p, betas=(1.0, 0.999)), 'betas[0] must be a finite number in [0, 1), got 1.0'),
+    (lambda p: Adam(p, betas=(0.9, -0.1)), 'betas[1] must be a finite number in [0, 1), got -0.1'),
+    (lambda p: Adam(p, betas=(0.9,)), 'betas must be a pair (beta1, beta2), got (0.9,)'),
+    (lambda p: Adam(p, eps=-1e-8), 'eps must be a finite number >= 0'),
+    (lambda p: Adam(p, weight_decay=math.inf), 'weight_decay must be a finite number >= 0, got inf'),
     (lambda p: Adam([]), 'empty parameter list'),
 ])
 def test_bad_hyper_parameters_raise_value_error(make, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        make([Value(1.0)])
+
+
+@pytest.mark.parametrize('make, message', [
+    (lambda p: SGD(p, lr='0.1'), "learning rate lr must be a finite number >= 0, got str: '0.1'"),
+    (lambda p: SGD(p, lr=0.1, momentum=None), 'momentum must be a finite number >= 0, got NoneType'),
+    (lambda p: Adam(p, betas=0.9), 'betas must be a pair (beta1, beta2), got float: 0.9'),
+    (lambda p: Adam(p, betas=(0.9, True)), 'betas[1] must be a finite number in [0, 1), got bool: True'),
+    (lambda p: SGD(5, lr=0.1), 'params must be an iterable of Values, got int: 5'),
+])
+def test_wrong_hyper_parameter_types_raise_type_error(make, message):
+    with pytest.raises(TypeError, match=re.escape(message)):
         make([Value(1.0)])
 
 

@@ -81,9 +81,9 @@ def test_inputs_take_both_signs_and_zero_only_when_min_magnitude_is_0():
 
 
 @pytest.mark.parametrize("options, text", [
-    ({"min_magnitude": -1}, "min_magnitude must be a number >= 0, got -1"),
+    ({"min_magnitude": -1}, "min_magnitude must be a finite number >= 0, got -1"),
     ({"min_value": -0.05, "max_value": 0.05}, "no point of [-0.05, 0.05] is min_magnitude=0.1 from 0"),
-    ({"n_inputs": 0}, "n_inputs must be an integer >= 1, got 0"),
+    ({"n_inputs": 0}, "n_inputs must be a positive int, got 0"),
 ])
 def test_bad_inputs_options_raise_value_errors(options, text):
     with pytest.raises(ValueError, match=re.escape(text)):
@@ -207,13 +207,27 @@ def test_zero_ops_is_the_input_itself(expr):
 @pytest.mark.parametrize("options, text", [
     ({"ops": ["+", "max"]}, "ops must be a non-empty selection of"),
     ({"ops": []}, "ops must be a non-empty selection of"),
-    ({"n_inputs": 0}, "n_inputs must be an integer >= 1, got 0"),
-    ({"max_ops": 0}, "max_ops must be an integer >= 1, got 0"),
-    ({"min_value": 1, "max_value": 1}, "need -100 <= min_value < max_value <= 100, got 1, 1"),
+    ({"n_inputs": 0}, "n_inputs must be a positive int, got 0"),
+    ({"max_ops": 0}, "max_ops must be a positive int, got 0"),
+    ({"min_ops": 3, "max_ops": 2}, "max_ops must be an int >= 3, got 2"),
+    ({"min_value": 1, "max_value": 1}, "max_value must be a finite number in (1, 100], got 1"),
+    ({"min_value": -101}, "min_value must be a finite number in [-100, 100), got -101"),
+    ({"max_value": 100.5}, "max_value must be a finite number in (-3, 100], got 100.5"),
 ])
 def test_bad_expression_options_raise_value_errors(options, text):
-    with pytest.raises(ValueError, match=text):
+    with pytest.raises(ValueError, match=re.escape(text)):
         expressions(**options)
+
+
+@pytest.mark.parametrize("make, text", [
+    (lambda: expressions(n_inputs=2.0), "n_inputs must be a positive int, got float: 2.0"),
+    (lambda: expressions(min_value="0"), "min_value must be a finite number in [-100, 100), got str: '0'"),
+    (lambda: inputs(min_magnitude=None), "min_magnitude must be a finite number >= 0, got NoneType: None"),
+    (lambda: mlps(max_width=True), "max_width must be a positive int, got bool: True"),
+])
+def test_wrong_option_types_raise_type_errors(make, text):
+    with pytest.raises(TypeError, match=re.escape(text)):
+        make()
 
 
 @settings(max_examples=60)
