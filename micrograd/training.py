@@ -39,50 +39,75 @@ def fit(model, X, y, loss='hinge', optimizer=None, epochs=100, batch_size=None, 
     inside micrograd.no_grad().
     """
     tqdm = require('tqdm', extra='train').tqdm
-
-    batch_loss, predict, binary = LOSSES[validate.choice(loss, "loss", LOSSES)]
-    _check_data(X, y, binary)
+    trainer = _Trainer(model, X, y, loss, optimizer, batch_size, l2, lr_schedule, random_state)
     epochs = validate.integer(epochs, "epochs", at_least=1)
-    batch_size = len(X) if batch_size is None else validate.integer(batch_size, "batch_size", at_least=1)
-    l2 = validate.real(l2, "l2", at_least=0)
-    if lr_schedule is not None:
-        validate.function(lr_schedule, "lr_schedule", "a function of the step number")
+    history: dict[str, list[float]] = {'loss': [], 'accuracy': []}
+    bar = tqdm(range(epochs), desc='training', unit='epoch', disable=not progress)
+    with micrograd.enable_grad():  # training inside a no_grad() block still records the graph
+        for _ in bar:
+            loss, accuracy = trainer.epoch()
+            history['loss'].append(loss)
+            history['accuracy'].append(accuracy)
+            bar.set_postfix(loss=f"{loss:.4f}", accuracy=f"{accuracy:.0%}")
+    bar.close()
+    return history
+
+
+class _Trainer:
+    """fit()'s checked settings, and what one epoch and one batch do with them."""
+
+    def __init__(self, model, X, y, loss, optimizer, batch_size, l2, lr_schedule, random_state):
+        self.batch_loss, self.predict, self.binary = LOSSES[validate.choice(loss, "loss", LOSSES)]
+        _check_data(X, y, self.binary)
+        self.model, self.X, self.y = model, X, y
+        self.batch_size = len(X) if batch_size is None else validate.integer(batch_size, "batch_size", at_least=1)
+        self.l2 = validate.real(l2, "l2", at_least=0)
+        if lr_schedule is not None:
+            validate.function(lr_schedule, "lr_schedule", "a function of the step number")
+        self.lr_schedule = lr_schedule
+        self.optimizer = _checked_optimizer(optimizer, model)
+        self.rng = random.Random(random_state)
+        self.order = list(range(len(X)))
+        self.steps = 0
+
+    def epoch(self):
+        """One pass over the samples, shuffled when in batches: (mean loss, accuracy), each batch before its update."""
+        if self.batch_size < len(self.order):
+            self.rng.shuffle(self.order)
+        loss_sum = correct = 0
+        for start in range(0, len(self.order), self.batch_size):
+            batch = self.order[start:start + self.batch_size]
+            loss, hits = self.step(batch)
+            loss_sum += loss * len(batch)
+            correct += hits
+        return loss_sum / len(self.order), correct / len(self.order)
+
+    def step(self, batch):
+        """Loss (+ l2 * sum(p*p)) of the samples in batch, backward, one optimizer step: (loss, correct predictions)."""
+        outputs = [_checked_output(self.model(self.X[i]), self.binary) for i in batch]
+        labels = [self.y[i] for i in batch]
+        total = self.batch_loss(outputs, labels)
+        if self.l2:
+            total = total + self.l2 * micrograd.sum([p * p for p in self.model.parameters()])
+        correct = sum(self.predict(o) == label for o, label in zip(outputs, labels))
+        self.model.zero_grad()
+        total.backward()
+        if self.lr_schedule is not None:
+            self.optimizer.lr = self.lr_schedule(self.steps)
+        self.optimizer.step()
+        self.steps += 1
+        return total.data, correct
+
+
+def _checked_optimizer(optimizer, model):
+    """The optimizer fit() uses: SGD(lr=0.1) by default; anything without step(), or training nothing, refused."""
     if optimizer is None:
-        optimizer = optim.SGD(model.parameters(), lr=0.1)
+        return optim.SGD(model.parameters(), lr=0.1)
     if not callable(getattr(optimizer, 'step', None)):
         raise validate.type_error("optimizer", "an object with step(), e.g. micrograd.optim.Adam(model.parameters())",
                                   optimizer)
     _check_optimizer_trains(optimizer, model)
-    rng = random.Random(random_state)
-    order = list(range(len(X)))
-    history: dict[str, list[float]] = {'loss': [], 'accuracy': []}
-    step = 0
-    bar = tqdm(range(epochs), desc='training', unit='epoch', disable=not progress)
-    with micrograd.enable_grad():  # training inside a no_grad() block still records the graph
-        for _ in bar:
-            if batch_size < len(X):
-                rng.shuffle(order)
-            loss_sum = correct = 0
-            for start in range(0, len(order), batch_size):
-                batch = order[start:start + batch_size]
-                outputs = [_checked_output(model(X[i]), binary) for i in batch]
-                labels = [y[i] for i in batch]
-                total = batch_loss(outputs, labels)
-                if l2:
-                    total = total + l2 * micrograd.sum([p * p for p in model.parameters()])
-                loss_sum += total.data * len(batch)
-                correct += sum(predict(o) == label for o, label in zip(outputs, labels))
-                model.zero_grad()
-                total.backward()
-                if lr_schedule is not None:
-                    optimizer.lr = lr_schedule(step)
-                optimizer.step()
-                step += 1
-            history['loss'].append(loss_sum / len(X))
-            history['accuracy'].append(correct / len(X))
-            bar.set_postfix(loss=f"{history['loss'][-1]:.4f}", accuracy=f"{history['accuracy'][-1]:.0%}")
-    bar.close()
-    return history
+    return optimizer
 
 
 def _check_optimizer_trains(optimizer, model):
