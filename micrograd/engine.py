@@ -14,6 +14,9 @@ from micrograd import grad_mode, ieee, ops
 
 __all__ = ['Value', 'define_op', 'dot']
 
+# Set by micrograd.compile while it traces a function: hook(symbol, a, b, result) sees every comparison of Values.
+_comparison_hook = None
+
 
 class Value:
     """A scalar node of a computation graph: its data, its gradient, and how it was made."""
@@ -159,16 +162,16 @@ class Value:
 
     # Ordering compares data; == and hash stay identity-based, so nodes work in sets and dicts.
     def __lt__(self, other):
-        return bool(self.data < _data_of(other))
+        return _compared('<', self, other, self.data < _data_of(other))
 
     def __le__(self, other):
-        return bool(self.data <= _data_of(other))
+        return _compared('<=', self, other, self.data <= _data_of(other))
 
     def __gt__(self, other):
-        return bool(self.data > _data_of(other))
+        return _compared('>', self, other, self.data > _data_of(other))
 
     def __ge__(self, other):
-        return bool(self.data >= _data_of(other))
+        return _compared('>=', self, other, self.data >= _data_of(other))
 
     def backward(self, gradient=1.0):
         """Add d(self)/d(node) * gradient to `.grad` of every node this Value depends on, itself included."""
@@ -217,6 +220,14 @@ def _to_children(children):
         if not isinstance(child, Value):
             raise TypeError(f"Value _children must be Values, got {type(child).__name__}: {child!r:.60}")
     return children
+
+
+def _compared(symbol, a, b, result):
+    """The bool a comparison returns, shown to _comparison_hook when one is set."""
+    result = bool(result)
+    if _comparison_hook is not None:
+        _comparison_hook(symbol, a, b, result)
+    return result
 
 
 def _data_of(x):
