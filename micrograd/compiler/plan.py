@@ -30,6 +30,7 @@ __all__ = ['Plan', 'OpGroup', 'DotGroup', 'GemmGroup', 'ChainGroup']
 # Slot kinds in layout order; a leaf first used by a group is numbered then.
 _INPUTS, _ARGUMENTS, _CAPTURED, _CONSTANTS, _COMPUTED = range(5)
 _UNNUMBERED = 5
+_SMALLEST_PRODUCT = 16  # dot nodes a group needs to run as a matrix product
 
 
 class OpGroup:
@@ -249,7 +250,13 @@ class _Builder:
         }
 
     def _dot_layout(self, members):
-        """(columns, {(row, column): node}, rows) when a dot group is every pairing of some rows and columns."""
+        """(columns, {(row, column): node}, rows) when a dot group is every pairing of some rows and columns.
+
+        Small groups stay row sums, which add in the engine's order (a matrix
+        product rounds differently, and only pays off on a layer's worth of nodes).
+        """
+        if len(members) < _SMALLEST_PRODUCT:
+            return None
         pairs = len(self.units[members[0]][2]) // 2
         row_of, column_of, node_at = {}, {}, {}
         for i in members:
