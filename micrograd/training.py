@@ -3,6 +3,7 @@
 import numbers
 import os
 import random
+import warnings
 
 import micrograd
 from micrograd import data, losses, nn, optim
@@ -31,7 +32,7 @@ LOSSES = {
 
 
 def fit(model, X, y, loss='hinge', optimizer=None, epochs=100, batch_size=None, l2=0.0,
-        lr_schedule=None, random_state=None, progress=True):
+        lr_schedule=None, random_state=None, progress=True, compile=False):  # noqa: A002 - as torch's flag
     """Train model on (X, y) and return {'loss': [...], 'accuracy': [...]}, one entry per epoch.
 
     y holds class labels: 0/1 for 'hinge' (mapped to -1/1), 'binary_cross_entropy'
@@ -44,7 +45,10 @@ def fit(model, X, y, loss='hinge', optimizer=None, epochs=100, batch_size=None, 
     otherwise each epoch visits the samples in an order shuffled by
     random.Random(random_state). An epoch's numbers are measured on each batch
     before its update, as in micrograd's demo. The graph is recorded even
-    inside micrograd.no_grad().
+    inside micrograd.no_grad(). compile=True runs the loss through
+    micrograd.compile (needs numpy) when training on full batches; shuffled
+    minibatches hold other labels each step, which a trace would keep as
+    constants, so they train uncompiled, with a warning.
     """
     from tqdm import tqdm
 
@@ -55,6 +59,8 @@ def fit(model, X, y, loss='hinge', optimizer=None, epochs=100, batch_size=None, 
     epochs = _check_size(epochs, "epochs")
     batch_size = len(X) if batch_size is None else _check_size(batch_size, "batch_size")
     l2 = _at_least_zero(l2, "l2")
+    if not isinstance(compile, bool):
+        raise TypeError(f"compile must be True or False, got {type(compile).__name__}: {compile!r:.60}")
     if lr_schedule is not None and not callable(lr_schedule):
         raise TypeError(f"lr_schedule must be a function of the step number, got {type(lr_schedule).__name__}")
     if optimizer is None:
@@ -65,6 +71,9 @@ def fit(model, X, y, loss='hinge', optimizer=None, epochs=100, batch_size=None, 
     rng = random.Random(random_state)
     order = list(range(len(X)))
     history = {'loss': [], 'accuracy': []}
+    objective = _batch_objective(model, batch_loss, binary, l2)
+    if compile:
+        objective = _compiled(objective, batch_size < len(X))
     step = 0
     bar = tqdm(range(epochs), desc='training', unit='epoch', disable=not progress)
     with micrograd.enable_grad():  # training inside a no_grad() block still records the graph
@@ -74,11 +83,8 @@ def fit(model, X, y, loss='hinge', optimizer=None, epochs=100, batch_size=None, 
             loss_sum = correct = 0
             for start in range(0, len(order), batch_size):
                 batch = order[start:start + batch_size]
-                outputs = [_checked_output(model(X[i]), binary) for i in batch]
-                labels = [y[i] for i in batch]
-                total = batch_loss(outputs, labels)
-                if l2:
-                    total = total + l2 * micrograd.sum([p * p for p in model.parameters()])
+                labels = tuple(y[i] for i in batch)
+                total, outputs = objective([X[i] for i in batch], labels)
                 loss_sum += total.data * len(batch)
                 correct += sum(predict(o) == label for o, label in zip(outputs, labels))
                 model.zero_grad()
@@ -94,7 +100,27 @@ def fit(model, X, y, loss='hinge', optimizer=None, epochs=100, batch_size=None, 
     return history
 
 
-def moons_demo(out_dir, progress=True, random_state=1, steps=100):
+def _compiled(objective, minibatches):
+    from micrograd.compiler import CompileWarning
+    if minibatches:
+        warnings.warn("fit(compile=True) compiles full-batch training (batch_size=None): shuffled minibatches "
+                      "would be traced anew at every step; training uncompiled", CompileWarning, stacklevel=3)
+        return objective
+    return micrograd.compile(objective, static_argnums=1)  # the labels: numbers the losses index with, part of the trace
+
+
+def _batch_objective(model, batch_loss, binary, l2):
+    """(loss + l2 penalty, model outputs) of a batch of inputs and their labels."""
+    def objective(inputs, labels):
+        outputs = [_checked_output(model(x), binary) for x in inputs]
+        total = batch_loss(outputs, list(labels))
+        if l2:
+            total = total + l2 * micrograd.sum([p * p for p in model.parameters()])
+        return total, outputs
+    return objective
+
+
+def moons_demo(out_dir, progress=True, random_state=1, steps=100, compile=True):  # noqa: A002 - fit's flag
     """micrograd's demo: MLP(2, [16, 16, 1]) from random.seed(1337) on 100 noisy moons.
 
     Hinge loss + 1e-4 L2, SGD with learning rate 1.0 - 0.9*k/steps at step k
@@ -107,7 +133,8 @@ def moons_demo(out_dir, progress=True, random_state=1, steps=100):
     X, y = data.make_moons(n_samples=100, noise=0.1, random_state=random_state)
     model = nn.MLP(2, [16, 16, 1], rng=random.Random(1337))  # the draws of random.seed(1337), global random untouched
     history = fit(model, X, y, loss='hinge', optimizer=optim.SGD(model.parameters(), lr=1.0),
-                  epochs=steps, l2=1e-4, lr_schedule=lambda k: 1.0 - 0.9 * k / steps, progress=progress)
+                  epochs=steps, l2=1e-4, lr_schedule=lambda k: 1.0 - 0.9 * k / steps, progress=progress,
+                  compile=compile)
     os.makedirs(out_dir, exist_ok=True)
     files = [os.path.join(out_dir, 'loss_curve.png'), os.path.join(out_dir, 'decision_boundary.png')]
     plots.save_loss_curve(history, files[0])

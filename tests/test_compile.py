@@ -467,3 +467,50 @@ def test_a_result_gets_nothing_from_nodes_it_does_not_depend_on_even_where_their
         w.grad = 0.0
         at_zero.backward()
         assert math.isnan(w.grad)  # as interpreted: inf (sqrt'(0)) times x = 0
+
+
+def test_fit_with_compile_trains_as_uncompiled_and_as_micrograd(reference):
+    from micrograd import optim, training
+
+    histories = []
+    for compiled in (False, True):
+        model = nn.MLP(2, [16, 16, 1], rng=random.Random(1337))
+        histories.append(training.fit(model, reference['X'], reference['y'], loss='hinge',
+                                      optimizer=optim.SGD(model.parameters(), lr=1.0), epochs=20, l2=1e-4,
+                                      lr_schedule=lambda k: 1.0 - 0.9 * k / 100, progress=False, compile=compiled))
+    interpreted_run, compiled_run = histories
+    assert compiled_run['loss'] == pytest.approx(interpreted_run['loss'], rel=1e-10, abs=0)
+    assert compiled_run['loss'][:10] == pytest.approx(reference['demo_losses'], rel=1e-10, abs=0)
+    assert compiled_run['accuracy'] == interpreted_run['accuracy']
+
+
+def test_fit_with_compile_on_shuffled_minibatches_warns_and_trains_uncompiled():
+    from micrograd import data, training
+
+    X, y = data.make_moons(40, noise=0.1, random_state=0)
+    runs = []
+    for compiled in (False, True):
+        model = nn.MLP(2, [4, 1], rng=random.Random(0))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            runs.append(training.fit(model, X, y, epochs=3, batch_size=10, random_state=1, progress=False,
+                                     compile=compiled))
+        assert [str(w.message) for w in caught if w.category is CompileWarning] == (
+            ["fit(compile=True) compiles full-batch training (batch_size=None): shuffled minibatches would be "
+             "traced anew at every step; training uncompiled"] if compiled else [])
+    assert runs[0] == runs[1]
+    with pytest.raises(TypeError, match="compile must be True or False, got str"):
+        training.fit(nn.MLP(2, [1]), X, y, epochs=1, progress=False, compile='yes')
+
+
+def test_static_arguments_reach_fn_as_they_are_and_each_value_is_its_own_trace():
+    w = Value(2.0)
+    compiled = micrograd.compile(lambda xs, labels: micrograd.sum(xs[i] * w for i in labels), static_argnums=1)
+    assert compiled([1.0, 2.0, 3.0], (0, 2)).data == 8.0
+    assert compiled([5.0, 2.0, 3.0], (0, 2)).data == 16.0
+    assert compiled([5.0, 2.0, 3.0], (1,)).data == 4.0
+    assert compiled.traces == 2
+    with pytest.raises(TypeError, match=r"static argument 1 must be hashable \(a tuple, not a list\)"):
+        compiled([1.0], [0])
+    with pytest.raises(ValueError, match="static_argnums must be argument positions"):
+        micrograd.compile(abs, static_argnums=('labels',))

@@ -34,13 +34,16 @@ from micrograd.compiler.function import Compiled, CompileWarning
 __all__ = ['compile', 'Compiled', 'CompileWarning']
 
 
-def compile(fn=None, backend='numpy', *, max_traces=8):  # noqa: A001 - micrograd.compile, as torch.compile
+def compile(fn=None, backend='numpy', *, max_traces=8, static_argnums=()):  # noqa: A001 - as torch.compile
     """fn traced on its first call and replayed vectorized afterwards; usable as a decorator.
 
     backend: 'numpy' (default) or 'torch' (float64 tensors, on CUDA when
     torch.cuda.is_available()). max_traces: how many traces to keep (each
     argument structure and each outcome of fn's comparisons is one).
+    static_argnums: positions of arguments that reach fn as they are (labels
+    a loss indexes with, say) instead of as Values; each distinct value is
+    traced separately.
     """
     if fn is None:
-        return lambda function: Compiled(function, backend, max_traces)
-    return Compiled(fn, backend, max_traces)
+        return lambda function: Compiled(function, backend, max_traces, static_argnums)
+    return Compiled(fn, backend, max_traces, static_argnums)

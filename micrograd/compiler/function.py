@@ -27,6 +27,18 @@ class CompileWarning(UserWarning):
     """A compiled function runs uncompiled, or is traced again and again."""
 
 
+def _positions(static_argnums):
+    if isinstance(static_argnums, numbers.Integral) and not isinstance(static_argnums, bool):
+        static_argnums = (static_argnums,)
+    try:
+        positions = frozenset(static_argnums)
+    except TypeError:
+        positions = None
+    if positions is None or not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in positions):
+        raise ValueError(f"static_argnums must be argument positions (ints >= 0), got {static_argnums!r:.60}")
+    return positions
+
+
 class _Trace:
     __slots__ = ('key', 'program', 'template')
 
@@ -37,11 +49,12 @@ class _Trace:
 class Compiled:
     """fn traced once per argument structure and replayed on arrays; see micrograd.compile."""
 
-    def __init__(self, fn, backend='numpy', max_traces=8):
+    def __init__(self, fn, backend='numpy', max_traces=8, static_argnums=()):
         if not callable(fn):
             raise TypeError(f"micrograd.compile needs a function, got {type(fn).__name__}: {fn!r:.60}")
         if isinstance(max_traces, bool) or not isinstance(max_traces, numbers.Integral) or max_traces < 1:
             raise ValueError(f"max_traces must be a positive int, got {max_traces!r:.60}")
+        self._static = _positions(static_argnums)
         functools.update_wrapper(self, fn)
         self._fn, self._backend, self._max_traces = fn, backend_named(backend), int(max_traces)
         self._name = getattr(fn, '__name__', type(fn).__name__)
@@ -62,7 +75,7 @@ class Compiled:
             raise TypeError(f"compiled {self._name}() takes positional arguments only, got {', '.join(kwargs)}=")
         if tracing.is_tracing():  # called while another function is traced: part of that trace
             return self._fn(*args)
-        key, numbers_, arguments = structure.describe(args)
+        key, numbers_, arguments = structure.describe(args, self._static)
         if self.refusal is not None:
             return self._uncompiled(key, numbers_, arguments)
         for position, trace in enumerate(self._traces):
@@ -117,7 +130,8 @@ class Compiled:
         if self._traced_in_a_row == self._max_traces + 1:
             warnings.warn(f"micrograd.compile: {self._name} was traced on each of its last {self._traced_in_a_row} "
                           f"calls: its comparisons of Values come out differently from call to call, or its "
-                          f"arguments change structure, so compiling costs more than it saves",
+                          f"arguments change structure (or static arguments their values), so compiling costs "
+                          f"more than it saves",
                           CompileWarning, stacklevel=3)
         return structure.rebuild_result(template, program.results(*outcome))
 

@@ -12,19 +12,33 @@ from itertools import chain
 
 from micrograd.engine import Value
 
-__all__ = ['NUMBER', 'VALUE', 'describe', 'build', 'flatten_result', 'rebuild_result']
+__all__ = ['NUMBER', 'VALUE', 'STATIC', 'describe', 'build', 'flatten_result', 'rebuild_result']
 
 NUMBER = 'number'
 VALUE = 'Value'
+STATIC = 'static'  # (STATIC, type, value): an argument passed to fn as it is, part of the key
 _PLAIN = frozenset({float, int})
 _SEQUENCES = (list, tuple)
 
 
-def describe(args):
-    """(key, numbers, values) of a call's arguments: their structure, their numbers in order, their Values in order."""
+def describe(args, static=frozenset()):
+    """(key, numbers, values) of a call's arguments: their structure, their numbers in order, their Values in order.
+
+    Arguments at the positions in `static` are part of the key themselves (they must be hashable).
+    """
     numbers_, values = [], []
-    key = tuple(_describe(arg, numbers_, values, f"argument {i}") for i, arg in enumerate(args))
+    key = tuple(_static(arg, i) if i in static else _describe(arg, numbers_, values, f"argument {i}")
+                for i, arg in enumerate(args))
     return key, numbers_, values
+
+
+def _static(arg, i):
+    try:
+        hash(arg)
+    except TypeError:
+        raise TypeError(f"static argument {i} must be hashable (a tuple, not a list), "
+                        f"got {type(arg).__name__}: {arg!r:.60}") from None
+    return STATIC, type(arg), arg
 
 
 def _describe(x, numbers_, values, where):
@@ -65,6 +79,8 @@ def _build(key, numbers_, values, number_leaf, value_leaf):
         return number_leaf(next(numbers_))
     if key == VALUE:
         return value_leaf(next(values))
+    if key[0] == STATIC:
+        return key[2]
     kind, parts = key
     if isinstance(parts, int):
         return kind(number_leaf(next(numbers_)) for _ in range(parts))

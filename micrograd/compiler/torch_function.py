@@ -76,6 +76,10 @@ class TorchFunction(torch.nn.Module):
         if key == structure.NUMBER:
             inputs.append(_scalar(arg, where))
             return
+        if key[0] == structure.STATIC:
+            if type(arg) is not key[1] or arg != key[2]:
+                raise ValueError(f"{where} is static: the trace was made with {key[2]!r:.60}, got {arg!r:.60}")
+            return
         if isinstance(arg, torch.Tensor):
             count = _numbers_in(key)
             if _values_in(key) or arg.numel() != count:
@@ -103,14 +107,14 @@ def _scalar(x, where):
 def _numbers_in(key):
     if key == structure.NUMBER:
         return 1
-    if key == structure.VALUE:
+    if key == structure.VALUE or key[0] == structure.STATIC:
         return 0
     parts = key[1]
     return parts if isinstance(parts, int) else sum(map(_numbers_in, parts))
 
 
 def _values_in(key):
-    if key in (structure.NUMBER, structure.VALUE):
+    if key in (structure.NUMBER, structure.VALUE) or key[0] == structure.STATIC:
         return key == structure.VALUE
     parts = key[1]
     return not isinstance(parts, int) and any(map(_values_in, parts))
