@@ -289,7 +289,7 @@ def test_define_op_with_array_forms_runs_vectorized_and_without_them_node_by_nod
         return micrograd.sum(with_arrays(x * w) + without(x - w) for x in xs)
 
     compiled = micrograd.compile(f)
-    for xs in ([0.5, -1.0, 2.0], [1.5, 0.25, -3.0]):
+    for xs in ([0.5, -1.0, 2.0], [1.5, 0.25, -3.0], [0.1 * i - 0.3 for i in range(8)], [0.2 * i for i in range(8)]):
         w.grad = 0.0
         out = compiled(xs)
         out.backward()
@@ -299,8 +299,22 @@ def test_define_op_with_array_forms_runs_vectorized_and_without_them_node_by_nod
         expected.backward()
         assert_close(out.data, expected.data, "data")
         assert_close(grad, w.grad, "gradient")
-    kernels = {type(k).__name__: k for _, k in compiled._traces[0].program.kernels}
-    assert 'OpKernel' in kernels and compiled.traces == 1
+    few, many = (compiled._traces[i].program.kernels for i in (1, 0))
+    assert {type(kernel).__name__ for _, kernel in few} == {'FloatKernel', 'ChainKernel'}  # 3 nodes an op
+    assert {type(kernel).__name__ for _, kernel in many} == {'OpKernel', 'ChainKernel'}  # 8 nodes an op
+    assert compiled.traces == 2
+
+
+def test_backward_reads_the_data_its_leaves_have_then_as_the_engine_does():
+    w = Value(2.0)
+    compiled = micrograd.compile(lambda a: a * w)
+    for _ in range(2):
+        a = Value(3.0)
+        out = compiled(a)
+        w.data = 5.0  # changed between forward and backward: d(a*w)/da reads w now
+        out.backward()
+        assert a.grad == 5.0 and out.data == 3.0 * 2.0
+        w.data = 2.0
 
 
 def test_a_domain_error_on_a_replay_raises_the_engines_error():

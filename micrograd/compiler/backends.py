@@ -59,13 +59,19 @@ class NumpyBackend:
         return np.array(values, dtype=np.float64)
 
     def index(self, slots):
-        return slots
+        """slots as an index of the value buffer: a slice where they are consecutive."""
+        span = _consecutive(slots)
+        return slots if span is None or slots.ndim != 1 else slice(*span)
 
     def zeros(self, size):
         return np.zeros(size)
 
     def copy(self, values):
         return values.copy()
+
+    def unshared(self, view):
+        """view, safe to add into the buffer it views (numpy sees the overlap itself)."""
+        return view
 
     def reader(self, slots):
         """A function of the value buffer returning the values at slots, in their shape."""
@@ -142,6 +148,9 @@ class TorchBackend:
 
     def copy(self, values):
         return values.clone()
+
+    def unshared(self, view):
+        return view.clone()  # index_add_ refuses a source that shares memory with its target
 
     def reader(self, slots):
         span = _consecutive(slots)

@@ -84,4 +84,4 @@ class TracedGraph:
                     self._refuse(f"{value!r} was made with op {value._op!r}, which is not in micrograd's op "
                                  f"registry (a _backward closure or an unknown op); make it with "
                                  f"micrograd.define_op so that it can be replayed")
-                stack.extend(value._operands)
+                stack.extend([operand for operand in value._operands if operand not in kind])

@@ -10,13 +10,20 @@ matters where a local derivative is infinite).
 
 import math
 
+import numpy as np
+
 from micrograd.compiler.plan import ChainGroup, DotGroup, GemmGroup, OpGroup
 
 __all__ = ['kernel_for']
 
 
+_FEW = 4  # nodes up to which one op runs on Python floats: cheaper than array calls, and the engine's own floats
+
+
 def kernel_for(group, out, backend, reader, needs_grad):
     """The kernel of a plan group writing slots out (a slice); reader(slots) reads the value buffer."""
+    if type(group) is OpGroup and out.stop - out.start <= _FEW and backend.name == 'numpy':
+        return FloatKernel(group, out, backend, reader, needs_grad)
     kind = {OpGroup: OpKernel, DotGroup: DotKernel, GemmGroup: GemmKernel, ChainGroup: ChainKernel}[type(group)]
     return kind(group, out, backend, reader, needs_grad)
 
@@ -32,7 +39,11 @@ class OpKernel:
     def __init__(self, group, out, backend, reader, needs_grad):
         self.op, self.out, self.backend = group.op, out, backend
         self.reads = [reader(slots) for slots in group.operands]
-        self.adds = [_adder(backend, slots, needs_grad) for slots in group.operands]
+        # Operands read from the same slots (x * x) add their contributions first, then into grads once.
+        self.same = [next(j for j, other in enumerate(group.operands) if np.array_equal(other, slots))
+                     for slots in group.operands]
+        self.adds = [_adder(backend, slots, needs_grad) if self.same[i] == i else None
+                     for i, slots in enumerate(group.operands)]
 
     def forward(self, xp, values):
         operands = [read(values) for read in self.reads]
@@ -42,7 +53,7 @@ class OpKernel:
                                    for row in zip(*map(self.backend.floats, operands))])
 
     def backward(self, xp, values, grads, mask):
-        g, out = self.backend.copy(grads[self.out]), values[self.out]  # a copy: g may be added back into grads
+        g, out = self.backend.unshared(grads[self.out]), values[self.out]
         operands = [read(values) for read in self.reads]
         if self.op.array_derivative is not None:
             contributions = self.op.array_derivative(xp, g, out, *operands)
@@ -53,6 +64,10 @@ class OpKernel:
                 contributions = [xp.where(mask, c, 0.0) for c in contributions]
         else:
             contributions = self._node_by_node(g, out, operands, mask)
+        contributions = list(contributions)
+        for i, first in enumerate(self.same):
+            if first != i:
+                contributions[first] = contributions[first] + contributions[i]
         for add, contribution in zip(self.adds, contributions):
             if add is not None:
                 add(grads, contribution)
@@ -63,6 +78,28 @@ class OpKernel:
         rows = [self.op.derivative(*row[1:]) if row[0] else (0.0,) * len(operands)
                 for row in zip(visited, floats(g), floats(out), *map(floats, operands))]
         return [self.backend.array(column) for column in zip(*rows)]
+
+
+class FloatKernel:
+    """A few nodes of one op, computed and differentiated with its float rules, as the engine does."""
+
+    def __init__(self, group, out, backend, reader, needs_grad):
+        self.op, self.out, self.backend = group.op, out, backend
+        self.rows = [tuple(row) for row in zip(*(slots.tolist() for slots in group.operands))]
+        self.wanted = [[bool(needs_grad[slot]) for slot in row] for row in self.rows]
+
+    def forward(self, xp, values):
+        item = values.item
+        return self.backend.array([_forward_or_nan(self.op, [item(slot) for slot in row]) for row in self.rows])
+
+    def backward(self, xp, values, grads, mask):
+        item, derivative = values.item, self.op.derivative
+        for i, (slot, row, wanted) in enumerate(zip(range(self.out.start, self.out.stop), self.rows, self.wanted)):
+            if mask is None or mask[i]:
+                contributions = derivative(grads.item(slot), item(slot), *[item(s) for s in row])
+                for operand, contribution, want in zip(row, contributions, wanted):
+                    if want:
+                        grads[operand] += contribution
 
 
 def _forward_or_nan(op, data):
@@ -86,7 +123,7 @@ class DotKernel:
         return self.backend.rows_sum(self.backend.stack(self.start(values), self.weights(values) * self.inputs(values)))
 
     def backward(self, xp, values, grads, mask):
-        g = self.backend.copy(grads[self.out])
+        g = self.backend.unshared(grads[self.out])
         if self.add_weights is not None:
             self.add_weights(grads, g * self.inputs(values))
         if self.add_inputs is not None:
@@ -137,4 +174,4 @@ class ChainKernel:
 
     def backward(self, xp, values, grads, mask):
         if self.add_terms is not None:
-            self.add_terms(grads, self.backend.copy(grads[self.out])[None])
+            self.add_terms(grads, self.backend.unshared(grads[self.out])[None])

@@ -96,10 +96,10 @@ class ChainGroup:
 class Plan:
     """Slots, groups in order, comparisons and results of one trace.
 
-    groups: [(start, stop, group)], each group writing slots start..stop-1;
-    comparisons: [(symbol, a slots, b slots, results)]; results: the slot of
-    each result Value; needs_grad: whether a slot depends on a Value argument
-    or a captured Value.
+    traced_nodes: how many nodes the trace had; groups: [(start, stop, group)],
+    each group writing slots start..stop-1; comparisons: [(symbol, a slots, b
+    slots, results)]; results: the slot of each result Value; needs_grad:
+    whether a slot depends on a Value argument or a captured Value.
     """
 
     def __init__(self, graph):
@@ -177,6 +177,7 @@ class _Builder:
                         link[i] = (chained, other)
                         folded.add(chained)
                         break
+        self.folded = len(folded)
         units = {}
         for i, row in operands.items():
             op = operation[i]
@@ -239,8 +240,9 @@ class _Builder:
         for symbol, a, b, result in self.comparisons:
             comparisons.setdefault(symbol, []).append((slot[a], slot[b], result))
         return {
-            'size': size, 'inputs': self.counts[_INPUTS], 'arguments': self.counts[_ARGUMENTS],
-            'captured': captured, 'constants': constants, 'constant_start': int(base[_CONSTANTS]),
+            'traced_nodes': len(self.units) + self.folded, 'size': size,
+            'inputs': self.counts[_INPUTS], 'arguments': self.counts[_ARGUMENTS], 'captured': captured,
+            'constants': constants, 'constant_start': int(base[_CONSTANTS]),
             'groups': [(int(slot[out[0]]), int(slot[out[0]]) + len(out), _with_slots(group, slot))
                        for out, group in scheduled],
             'comparisons': [(symbol, *(np.array(part) for part in zip(*entries)))

@@ -51,11 +51,12 @@ class Program:
         """(values, externals) of a replay on new numbers and Value arguments, or MISMATCH or NOT_FINITE."""
         backend = self.backend
         values = backend.copy(self.template)
-        if numbers:
+        if self.plan.inputs:
             values[:self.plan.inputs] = backend.array(numbers)
         externals = arguments + self.captured
+        data = [x.data for x in externals]
         if externals:
-            values[self.externals] = backend.array([x.data for x in externals])
+            values[self.externals] = backend.array(data)
         xp = backend.xp
         with backend.quiet():
             for out, kernel in self.kernels:
@@ -65,23 +66,23 @@ class Program:
                     return MISMATCH
         if not backend.all_finite(values):
             return NOT_FINITE
-        return values, externals
+        return values, externals, data
 
-    def results(self, values, externals):
+    def results(self, values, externals, data):
         """The result Values of a replay: nodes of the ordinary graph (leaves inside no_grad())."""
-        data = self.backend.floats(values[self.result_slots])
+        numbers = self.backend.floats(values[self.result_slots])
         recording = grad_mode.is_grad_enabled()
         made = []
-        for k, (kind, number) in enumerate(zip(self.result_kinds, data)):
+        for k, (kind, number) in enumerate(zip(self.result_kinds, numbers)):
             if kind == 'external':
                 made.append(externals[self.plan.results[k] - self.externals.start])
             elif kind == 'leaf' or not recording:
                 made.append(Value(number))
             else:
-                made.append(self._node(values, externals, k, number))
+                made.append(self._node(values, externals, data, k, number))
         return made
 
-    def _node(self, values, externals, k, number):
+    def _node(self, values, externals, data, k, number):
         dependencies, _, operands, _ = self._backward_plan(k)
         if operands is None:
             operands = tuple(externals[i] for i in dependencies.tolist())
@@ -91,7 +92,10 @@ class Program:
                 raise ValueError(f"grad(..., create_graph=True) cannot differentiate through the compiled "
                                  f"program {self.name!r}: it computes gradients on arrays, not Values. Call "
                                  f"{self.name} uncompiled to get higher derivatives")
-            return self.gradients(values, k, g, operand_data)
+            forward_data = data if len(dependencies) == len(data) else [data[i] for i in dependencies.tolist()]
+            if list(operand_data) != forward_data:  # changed since the forward pass: backward() reads leaves' data now
+                self.update(values, k, operand_data)
+            return self.gradients(values, k, g)
 
         return _node(number, operands, self._op(rule))
 
@@ -124,16 +128,15 @@ class Program:
             known = self._backward_plans[k] = (dependencies, slots, operands, steps)
         return known
 
-    def gradients(self, values, k, g, operand_data):
-        """d result k / d each Value it depends on, times g, from the arrays of the call that made it.
+    def update(self, values, k, operand_data):
+        """Put the current data of result k's operands into the buffer."""
+        _, slots, _, _ = self._backward_plan(k)
+        values[slots] = self.backend.array(operand_data)
 
-        The operands' current data goes into the buffer first, as backward()
-        reads its leaves' data when it runs.
-        """
+    def gradients(self, values, k, g):
+        """d result k / d each Value it depends on, times g, from the arrays of the call that made it."""
         backend = self.backend
         _, slots, _, steps = self._backward_plan(k)
-        if operand_data:
-            values[slots] = backend.array(operand_data)
         grads = backend.zeros(self.plan.size)
         grads[self.plan.results[k]] = g
         xp = backend.xp

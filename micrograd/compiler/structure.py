@@ -10,26 +10,37 @@ C-speed paths.
 import numbers
 from itertools import chain
 
+import numpy as np
+
 from micrograd.engine import Value
 
-__all__ = ['NUMBER', 'VALUE', 'STATIC', 'describe', 'build', 'flatten_result', 'rebuild_result']
+__all__ = ['NUMBER', 'VALUE', 'STATIC', 'ROWS', 'describe', 'build', 'items', 'count', 'flatten_result',
+           'rebuild_result']
 
 NUMBER = 'number'
 VALUE = 'Value'
 STATIC = 'static'  # (STATIC, type, value): an argument passed to fn as it is, part of the key
+ROWS = 'rows'  # (type, ROWS, row type, lengths): rows of numbers, all of one type
 _PLAIN = frozenset({float, int})
 _SEQUENCES = (list, tuple)
 
 
 def describe(args, static=frozenset()):
-    """(key, numbers, values) of a call's arguments: their structure, their numbers in order, their Values in order.
+    """(key, numbers, values) of a call's arguments: their structure, their numbers in order (a float64 array),
+    their Values in order.
 
     Arguments at the positions in `static` are part of the key themselves (they must be hashable).
+    Rows of rows are taken on trust first and checked by numpy's conversion; anything unusual is
+    described again number by number, which also says where a wrong argument is.
     """
-    numbers_, values = [], []
-    key = tuple(_static(arg, i) if i in static else _describe(arg, numbers_, values, f"argument {i}")
-                for i, arg in enumerate(args))
-    return key, numbers_, values
+    for checked in (False, True):
+        numbers_, values = [], []
+        key = tuple(_static(arg, i) if i in static else _describe(arg, numbers_, values, f"argument {i}", checked)
+                    for i, arg in enumerate(args))
+        array = np.array(numbers_) if not checked else np.array(numbers_, dtype=np.float64)
+        if checked or (array.ndim == 1 and array.dtype.kind in 'fiub'):
+            return key, array.astype(np.float64, copy=False), values
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _static(arg, i):
@@ -41,7 +52,7 @@ def _static(arg, i):
     return STATIC, type(arg), arg
 
 
-def _describe(x, numbers_, values, where):
+def _describe(x, numbers_, values, where, checked):
     kind = type(x)
     if kind in _PLAIN:
         numbers_.append(x)
@@ -51,11 +62,16 @@ def _describe(x, numbers_, values, where):
         if kinds <= _PLAIN:  # a row of numbers
             numbers_.extend(x)
             return kind, len(x)
-        if kinds <= {list, tuple} and set(map(type, chain.from_iterable(x))) <= _PLAIN:  # rows of numbers
+        if len(kinds) == 1 and kinds <= {list, tuple} and (
+                not checked or set(map(type, chain.from_iterable(x))) <= _PLAIN):  # rows of numbers
             numbers_.extend(chain.from_iterable(x))
-            return kind, tuple(zip(map(type, x), map(len, x)))
-        keys = tuple(_describe(item, numbers_, values, f"{where}[{i}]") for i, item in enumerate(x))
-        return (kind, len(keys)) if all(key == NUMBER for key in keys) else (kind, keys)
+            return kind, ROWS, next(iter(kinds)), tuple(map(len, x))
+        keys = tuple(_describe(item, numbers_, values, f"{where}[{i}]", checked) for i, item in enumerate(x))
+        if all(key == NUMBER for key in keys):
+            return kind, len(keys)
+        if len(kinds) == 1 and all(type(key) is tuple and len(key) == 2 and type(key[1]) is int for key in keys):
+            return kind, ROWS, next(iter(kinds)), tuple(key[1] for key in keys)
+        return kind, keys
     if isinstance(x, Value):
         values.append(x)
         return VALUE
@@ -63,7 +79,7 @@ def _describe(x, numbers_, values, where):
         numbers_.append(x)
         return NUMBER
     if hasattr(x, 'ndim') and hasattr(x, 'tolist') and not isinstance(x, (str, bytes)):  # a numpy array
-        return _describe(x.tolist(), numbers_, values, where)
+        return _describe(x.tolist(), numbers_, values, where, checked)
     raise TypeError(f"a compiled function takes numbers, lists or tuples of numbers, and Values; "
                     f"{where} is {type(x).__name__}: {x!r:.60}")
 
@@ -81,10 +97,23 @@ def _build(key, numbers_, values, number_leaf, value_leaf):
         return value_leaf(next(values))
     if key[0] == STATIC:
         return key[2]
-    kind, parts = key
-    if isinstance(parts, int):
-        return kind(number_leaf(next(numbers_)) for _ in range(parts))
-    return kind(_build(part, numbers_, values, number_leaf, value_leaf) for part in parts)
+    return key[0](_build(part, numbers_, values, number_leaf, value_leaf) for part in items(key))
+
+
+def items(key):
+    """The keys of the items of a list or tuple's key."""
+    if key[1] == ROWS:
+        return [(key[2], n) for n in key[3]]
+    return [NUMBER] * key[1] if isinstance(key[1], int) else list(key[1])
+
+
+def count(key, leaf=NUMBER):
+    """How many numbers (or Values, with leaf=VALUE) an argument of this key holds."""
+    if key in (NUMBER, VALUE):
+        return int(key == leaf)
+    if key[0] == STATIC:
+        return 0
+    return sum(count(item, leaf) for item in items(key))
 
 
 def flatten_result(result, leaves, positions=None):

@@ -81,19 +81,17 @@ class TorchFunction(torch.nn.Module):
                 raise ValueError(f"{where} is static: the trace was made with {key[2]!r:.60}, got {arg!r:.60}")
             return
         if isinstance(arg, torch.Tensor):
-            count = _numbers_in(key)
-            if _values_in(key) or arg.numel() != count:
+            count = structure.count(key)
+            if structure.count(key, structure.VALUE) or arg.numel() != count:
                 raise ValueError(f"{where}: a tensor in place of a list needs {count} numbers and no Values there, "
                                  f"got {arg.numel()} numbers")
             inputs.append(arg)
             return
-        kind, parts = key
-        size = parts if isinstance(parts, int) else len(parts)
-        if not isinstance(arg, (list, tuple)) or len(arg) != size:
-            raise ValueError(f"{where}: expected a {kind.__name__} of {size} (or a tensor), got {arg!r:.60}")
-        for i, item in enumerate(arg):
-            self._flatten(structure.NUMBER if isinstance(parts, int) else parts[i], item, inputs, arguments,
-                          f"{where}[{i}]")
+        items = structure.items(key)
+        if not isinstance(arg, (list, tuple)) or len(arg) != len(items):
+            raise ValueError(f"{where}: expected a {key[0].__name__} of {len(items)} (or a tensor), got {arg!r:.60}")
+        for i, (item_key, item) in enumerate(zip(items, arg)):
+            self._flatten(item_key, item, inputs, arguments, f"{where}[{i}]")
 
 
 def _scalar(x, where):
@@ -102,19 +100,3 @@ def _scalar(x, where):
     if isinstance(x, (int, float)) and not isinstance(x, bool):
         return torch.tensor(float(x), dtype=torch.float64)
     raise TypeError(f"{where} must be a number or a one-element tensor, got {type(x).__name__}: {x!r:.60}")
-
-
-def _numbers_in(key):
-    if key == structure.NUMBER:
-        return 1
-    if key == structure.VALUE or key[0] == structure.STATIC:
-        return 0
-    parts = key[1]
-    return parts if isinstance(parts, int) else sum(map(_numbers_in, parts))
-
-
-def _values_in(key):
-    if key in (structure.NUMBER, structure.VALUE) or key[0] == structure.STATIC:
-        return key == structure.VALUE
-    parts = key[1]
-    return not isinstance(parts, int) and any(map(_values_in, parts))
