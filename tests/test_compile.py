@@ -61,6 +61,25 @@ def test_random_expressions_replay_with_the_engines_data_and_gradients(expr, fir
     assert compiled.traces == 1
 
 
+@settings(max_examples=60)
+@given(expressions(n_inputs=2, ops=ALL_OPS, max_ops=10), st.lists(inputs(n_inputs=2), min_size=6, max_size=6))
+def test_random_expressions_on_a_batch_run_as_array_operations_with_the_engines_numbers(expr, rows):
+    """Six samples make groups of six nodes an op, computed by the ops' array forms (fewer run on floats)."""
+    compiled = micrograd.compile(lambda batch: [expr(*row) for row in batch])
+    for batch in (rows, [[x * 0.5 for x in row] for row in rows]):
+        leaves = [[Value(x) for x in row] for row in batch]
+        outs = compiled(leaves)
+        micrograd.sum(outs).backward()
+        for row, out, row_leaves in zip(batch, outs, leaves):
+            expected, expected_grads = interpreted(expr, row)
+            assert_close(out.data, expected, f"{expr} at {row}")
+            for i, (leaf, want) in enumerate(zip(row_leaves, expected_grads)):
+                assert_close(leaf.grad, want, f"d/dx{i} of {expr} at {row}")
+    kinds = {type(kernel).__name__ for _, kernel in compiled._traces[0].program.kernels}
+    assert 'FloatKernel' not in kinds
+    assert compiled.traces == 1
+
+
 @given(mlps(max_inputs=3, max_hidden_layers=2, max_width=4), st.floats(-0.5, 0.5), st.randoms(use_true_random=False))
 def test_random_mlps_replay_with_the_engines_output_and_parameter_gradients(drawn, shift, rng):
     model, x = drawn

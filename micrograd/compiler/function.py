@@ -135,6 +135,20 @@ class Compiled:
                           CompileWarning, stacklevel=3)
         return structure.rebuild_result(template, program.results(*outcome))
 
+    def summary(self) -> str:
+        """What the most recent trace became: nodes traced, array operations by kind, comparisons checked."""
+        if not self._traces:
+            return f"{self._name}: not traced yet" if self.refusal is None else f"{self._name}: {self.refusal}"
+        program = self._traces[0].program
+        kinds = {}
+        for _, kernel in program.kernels:
+            kinds[kernel.kind] = kinds.get(kernel.kind, 0) + 1
+        checks = sum(len(results) for _, _, _, results in program.plan.comparisons)
+        parts = ', '.join(f"{count} {kind}" for kind, count in kinds.items())
+        return (f"{self._name}: {program.plan.traced_nodes} nodes traced, replayed as {len(program.kernels)} array "
+                f"operations on {self.backend} ({parts}); {len(program.captured)} captured Values, "
+                f"{checks} comparisons checked per call, {self.traces} trace(s) so far")
+
     def to_torch(self):
         """The most recently used trace as a torch.nn.Module: a function of the same arguments on tensors."""
         from micrograd.compiler.torch_function import TorchFunction

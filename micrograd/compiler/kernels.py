@@ -36,6 +36,8 @@ def _adder(backend, slots, needs_grad):
 class OpKernel:
     """One op on arrays of operands, with its array forms, else node by node with its float rules."""
 
+    kind = 'elementwise'
+
     def __init__(self, group, out, backend, reader, needs_grad):
         self.op, self.out, self.backend = group.op, out, backend
         self.reads = [reader(slots) for slots in group.operands]
@@ -83,6 +85,8 @@ class OpKernel:
 class FloatKernel:
     """A few nodes of one op, computed and differentiated with its float rules, as the engine does."""
 
+    kind = 'on floats'
+
     def __init__(self, group, out, backend, reader, needs_grad):
         self.op, self.out, self.backend = group.op, out, backend
         self.rows = [tuple(row) for row in zip(*(slots.tolist() for slots in group.operands))]
@@ -113,6 +117,8 @@ def _forward_or_nan(op, data):
 class DotKernel:
     """start + w0*x0 + w1*x1 + ..., added in the engine's order, for nodes that do not form a matrix product."""
 
+    kind = 'row sums of products'
+
     def __init__(self, group, out, backend, reader, needs_grad):
         self.out, self.backend = out, backend
         self.weights, self.inputs, self.start = map(reader, (group.weights, group.inputs, group.start))
@@ -134,6 +140,8 @@ class DotKernel:
 
 class GemmKernel:
     """A batch through a layer: rows (samples x pairs) times columns (neurons x pairs) transposed, plus biases."""
+
+    kind = 'matrix products'
 
     def __init__(self, group, out, backend, reader, needs_grad):
         self.out = out
@@ -164,6 +172,8 @@ class GemmKernel:
 
 class ChainKernel:
     """A chain of + (builtin sum) or a micrograd.sum node: one sum of its terms, in the engine's order."""
+
+    kind = 'sums'
 
     def __init__(self, group, out, backend, reader, needs_grad):
         self.out, self.backend = out, backend
