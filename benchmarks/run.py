@@ -294,8 +294,11 @@ def main():
     parser.add_argument("--quick", action="store_true", help="fewer rounds and smaller graphs")
     args = parser.parse_args()
     reference_engine, reference_nn = load_reference()
+    # PyTorch's fastest setting here: small matrices gain nothing from a second thread, and on a shared
+    # machine its threads wait for each other (2 threads: 0.7 ms to 40 ms a step; 1 thread: 0.6-0.9 ms).
+    torch.set_num_threads(1)
     print(f"# micrograd benchmarks\n\nPython {platform.python_version()}, torch {torch.__version__}, "
-          f"{platform.machine()}, {platform.processor() or 'cpu'}, {torch.get_num_threads()} torch threads\n")
+          f"{platform.machine()}, {platform.processor() or 'cpu'}, {torch.get_num_threads()} torch thread\n")
 
     rounds = 3 if args.quick else 7
     times, our_losses, (X, y) = training_step(reference_engine, reference_nn, rounds)

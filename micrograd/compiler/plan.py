@@ -21,6 +21,8 @@ operands, and captured Values are numbered in the order weight matrices use
 them. Then most reads are slices instead of gathers.
 """
 
+from itertools import chain
+
 import numpy as np
 
 from micrograd import ops
@@ -130,16 +132,19 @@ class _Builder:
                     self._number(index[value])
         self.captured_values = {index[value]: value for value in graph.captured}
         self.zero = self._new(_CONSTANTS, 0.0)
-        for node in graph.nodes:
-            index[node] = self._new(_COMPUTED)
+        first, nodes = len(self.codes), graph.nodes
+        self.codes += [_COMPUTED] * len(nodes)
+        self.local += [-1] * len(nodes)
+        index.update(zip(nodes, range(first, first + len(nodes))))
         self.comparisons = []
         for symbol, a, b, result in graph.comparisons:
             b = self._new(_CONSTANTS, b) if isinstance(b, float) else index[b]
             self.comparisons.append((symbol, index[a], b, result))
         self.results = [index[value] for value in graph.results]
         roots = self.results + [i for _, a, b, _ in self.comparisons for i in (a, b)]
-        operands = {index[node]: [index[o] for o in node._operands] for node in graph.nodes}
-        operation = {index[node]: node._operation for node in graph.nodes}
+        find = index.__getitem__
+        operands = dict(zip(range(first, first + len(nodes)), [list(map(find, node._operands)) for node in nodes]))
+        operation = dict(zip(range(first, first + len(nodes)), [node._operation for node in nodes]))
         self.units = self._units(operands, operation, roots)
 
     def _new(self, code, value=None):
@@ -167,8 +172,8 @@ class _Builder:
 
     def _units(self, operands, operation, roots):
         """{node index: (kind, op, indices it reads)}, operands first, for what a replay computes; + chains folded."""
-        uses = np.bincount(np.array([i for row in operands.values() for i in row] + roots, dtype=np.int64),
-                           minlength=len(self.codes))
+        uses = np.bincount(np.fromiter(chain(chain.from_iterable(operands.values()), roots), np.int64),
+                           minlength=len(self.codes)).tolist()
         link, folded = {}, set()
         for i, row in operands.items():
             if operation[i] is ops.ADD:
@@ -295,8 +300,9 @@ class _Builder:
 
     def _gemm(self, layout, has_bias):
         columns, node_at, rows = layout
-        row_order = sorted(range(len(rows)), key=lambda r: [self._key(i) for i in rows[r]])
-        column_order = sorted(range(len(columns)), key=lambda c: [self._key(i) for i in columns[c]])
+        row_lists, column_lists = rows.tolist(), columns.tolist()
+        row_order = sorted(range(len(rows)), key=lambda r: [self._key(i) for i in row_lists[r]])
+        column_order = sorted(range(len(columns)), key=lambda c: [self._key(i) for i in column_lists[c]])
         members = [node_at[r, c] for r in row_order for c in column_order]
         bias = None
         if has_bias:
