@@ -1,4 +1,5 @@
-"""Speed and memory, side by side in one process: this project, micrograd 0.1.0 (PyPI) and PyTorch.
+"""Speed and memory, side by side in one process: this project (interpreted and compiled), micrograd 0.1.0 (PyPI)
+and PyTorch.
 
 Runs are interleaved (one of each implementation per round) and the table
 shows medians and ratios. micrograd 0.1.0 is also called `micrograd`, so its
@@ -11,6 +12,7 @@ wheel under its own module objects, next to this project's.
 
 import argparse
 import gc
+import importlib
 import platform
 import random
 import statistics
@@ -20,6 +22,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
+import compile_bench
 import torch
 
 import micrograd
@@ -39,6 +42,7 @@ def load_reference():
             if name == "micrograd" or name.startswith("micrograd.")}
     sys.path.insert(0, str(REFERENCE_WHEEL))
     try:
+        importlib.import_module("micrograd.nn")  # and micrograd.engine, which it imports
         reference = {name: sys.modules.pop(name) for name in list(sys.modules)
                      if name == "micrograd" or name.startswith("micrograd.")}
     finally:
@@ -141,30 +145,39 @@ def training_step(reference_engine, reference_nn, rounds):
     weights = micrograd_weights(theirs)
     scalar, vector = TorchScalarMLP(weights), TorchVectorMLP(weights)
     X_tensor, y_tensor = torch.tensor(X, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)
+    random.seed(1337)
+    compiled_model = nn.MLP(2, [16, 16, 1])
+    step = micrograd.compile(compile_bench.demo_loss(compiled_model))
     runs = {
         "this project": lambda: demo_step(ours, X, y, micrograd.Value),
+        "this project, compiled": lambda: compile_bench.compiled_step(step, compiled_model, X, y),
         "micrograd 0.1.0": lambda: demo_step(theirs, X, y, reference_engine.Value),
         "PyTorch, 0-d tensors": lambda: torch_scalar_step(scalar, X, y),
         "PyTorch, matrices": lambda: torch_vector_step(vector, X_tensor, y_tensor),
     }
-    times, losses = interleave(runs, rounds)
+    first = runs["this project, compiled"]()  # the tracing call, timed in section 5
+    # Steps of a millisecond or less are timed 30 times a round, for steadier medians.
+    times, losses = interleave(runs, rounds, {"this project, compiled": 30, "PyTorch, matrices": 30},
+                               {"this project, compiled": [first]})
     # Every implementation took the same steps from the same weights: the losses agree.
     for name, values in losses.items():
         for ours_loss, their_loss in zip(losses["micrograd 0.1.0"], values):
-            tolerance = 1e-9 if name == "this project" else 1e-6
+            tolerance = 1e-9 if name.startswith("this project") else 1e-6
             assert abs(ours_loss - their_loss) <= tolerance * abs(their_loss), (name, ours_loss, their_loss)
-    return times, losses["this project"]
+    return times, losses["this project"], (X, y)
 
 
-def interleave(runs, rounds):
+def interleave(runs, rounds, repeats=None, results=None):
+    """Each round runs every implementation in turn (repeats[name] times); returns times and results by name."""
     times = {name: [] for name in runs}
-    results = {name: [] for name in runs}
+    results = {name: list((results or {}).get(name, [])) for name in runs}
     for _ in range(rounds):
         for name, run in runs.items():
             gc.collect()
-            start = time.perf_counter()
-            results[name].append(run())
-            times[name].append(time.perf_counter() - start)
+            for _ in range((repeats or {}).get(name, 1)):
+                start = time.perf_counter()
+                results[name].append(run())
+                times[name].append(time.perf_counter() - start)
     return times, results
 
 
@@ -281,19 +294,26 @@ def main():
     parser.add_argument("--quick", action="store_true", help="fewer rounds and smaller graphs")
     args = parser.parse_args()
     reference_engine, reference_nn = load_reference()
+    # PyTorch's fastest setting here: small matrices gain nothing from a second thread, and on a shared
+    # machine its threads wait for each other (2 threads: 0.7 ms to 40 ms a step; 1 thread: 0.6-0.9 ms).
+    torch.set_num_threads(1)
     print(f"# micrograd benchmarks\n\nPython {platform.python_version()}, torch {torch.__version__}, "
-          f"{platform.machine()}, {platform.processor() or 'cpu'}, {torch.get_num_threads()} torch threads\n")
+          f"{platform.machine()}, {platform.processor() or 'cpu'}, {torch.get_num_threads()} torch thread\n")
 
-    times, our_losses = training_step(reference_engine, reference_nn, rounds=3 if args.quick else 7)
+    rounds = 3 if args.quick else 7
+    times, our_losses, (X, y) = training_step(reference_engine, reference_nn, rounds)
     medians = {name: statistics.median(values) for name, values in times.items()}
     ours = medians["this project"]
     print("## 1. One training step: MLP(2, [16, 16, 1]), 100 moons points, hinge + L2, SGD\n")
-    print("| implementation | median step | its time / this project's |")
-    print("|---|---|---|")
+    print("| implementation | median step | its time / this project's | micrograd 0.1.0's time / its time |")
+    print("|---|---|---|---|")
     for name, median in medians.items():
-        print(f"| {name} | {seconds(median)} | {median / ours:.{1 if median >= ours else 3}f} |")
+        print(f"| {name} | {seconds(median)} | {median / ours:.{1 if median >= ours else 3}f} "
+              f"| {medians['micrograd 0.1.0'] / median:.{0 if median < medians['micrograd 0.1.0'] else 2}f} |")
     print(f"\nLosses agree with micrograd 0.1.0 to 1e-9 relative on every step "
-          f"(first {our_losses[0]:.12f}, last {our_losses[-1]:.12f}).\n")
+          f"(first {our_losses[0]:.12f}, last {our_losses[-1]:.12f}), compiled too. The compiled step is "
+          f"micrograd's notebook code run through `micrograd.compile`; its first call, which traces, is not in "
+          f"these times (section 5).\n")
 
     print("## 2-4. Build and backward of large graphs\n")
     print("| graph | size | implementation | build | backward |")
@@ -317,6 +337,9 @@ def main():
     print(f"| objects left for the cycle collector after dropping a {small}-node chain "
           f"| {our_garbage} | {cycle_garbage(chain, reference_engine.Value, small)} |")
 
+    print()
+    compile_targets = compile_bench.report(ours, medians["this project, compiled"], medians["micrograd 0.1.0"],
+                                           medians["PyTorch, matrices"], X, y, rounds, seconds)
     targets = {
         "training step at least 10x faster than micrograd 0.1.0": medians["micrograd 0.1.0"] >= 10 * ours,
         "training step at least 5x faster than PyTorch 0-d tensors": medians["PyTorch, 0-d tensors"] >= 5 * ours,
@@ -324,6 +347,7 @@ def main():
                                                      if engine == "this project"),
         "at most 200 bytes per node": ours_bytes <= 200,
         "no reference cycles": our_garbage == 0,
+        **compile_targets,
     }
     print("\n## Targets\n")
     for target, met in targets.items():

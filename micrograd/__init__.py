@@ -26,6 +26,7 @@ __version__ = "1.0.0"
 _LAZY = {
     "draw_dot": "micrograd.viz",
     "explain": "micrograd.viz",
+    "compile": "micrograd.compiler",
 }
 
 __all__ = ["Value", "define_op", "dot", "grad", "no_grad", "enable_grad", "is_grad_enabled", "micrograd_style",

@@ -25,6 +25,9 @@ For type checkers `float` includes `int`, as in typeshed, and numpy.float64
 so type-checked code passes them as float(x).
 """
 
+# Set by micrograd.compile while it traces a function: hook(symbol, a, b, result) sees every comparison of Values.
+_comparison_hook = None
+
 
 class Value:
     """A scalar node of a computation graph: its data, its gradient, and how it was made."""
@@ -199,16 +202,16 @@ class Value:
 
     # Ordering compares data; == and hash stay identity-based, so nodes work in sets and dicts.
     def __lt__(self, other: Union[Value, Number]) -> bool:
-        return bool(self.data < _data_of(other))
+        return _compared('<', self, other, self.data < _data_of(other))
 
     def __le__(self, other: Union[Value, Number]) -> bool:
-        return bool(self.data <= _data_of(other))
+        return _compared('<=', self, other, self.data <= _data_of(other))
 
     def __gt__(self, other: Union[Value, Number]) -> bool:
-        return bool(self.data > _data_of(other))
+        return _compared('>', self, other, self.data > _data_of(other))
 
     def __ge__(self, other: Union[Value, Number]) -> bool:
-        return bool(self.data >= _data_of(other))
+        return _compared('>=', self, other, self.data >= _data_of(other))
 
     def backward(self, gradient: Union[Value, Number] = 1.0) -> None:
         """Add d(self)/d(node) * gradient to `.grad` of every node this Value depends on, itself included."""
@@ -324,6 +327,14 @@ def _to_children(children: Iterable[Any]) -> Tuple[Value, ...]:
         if not isinstance(child, Value):
             raise TypeError(f"Value _children must be Values, got {type(child).__name__}: {child!r:.60}")
     return children
+
+
+def _compared(symbol: str, a: Value, b: object, result: object) -> bool:
+    """The bool a comparison returns, shown to _comparison_hook when one is set."""
+    result = bool(result)
+    if _comparison_hook is not None:
+        _comparison_hook(symbol, a, b, result)
+    return result
 
 
 def _data_of(x: object) -> Any:  # the number itself, not a float: 10**20 + 1 compares exactly

@@ -1,6 +1,7 @@
 """A minibatch training loop with a tqdm progress bar."""
 
 import random
+import warnings
 
 import micrograd
 from micrograd import losses, optim, validate
@@ -23,7 +24,7 @@ LOSSES = {
 
 
 def fit(model, X, y, loss='hinge', optimizer=None, epochs=100, batch_size=None, l2=0.0,
-        lr_schedule=None, random_state=None, progress=True):
+        lr_schedule=None, random_state=None, progress=True, compile=False):  # noqa: A002 - as torch's flag
     """Train model on (X, y) and return {'loss': [...], 'accuracy': [...]}, one entry per epoch.
 
     y holds class labels: 0/1 for 'hinge' (mapped to -1/1), 'binary_cross_entropy'
@@ -36,10 +37,13 @@ def fit(model, X, y, loss='hinge', optimizer=None, epochs=100, batch_size=None, 
     otherwise each epoch visits the samples in an order shuffled by
     random.Random(random_state). An epoch's numbers are measured on each batch
     before its update, as in micrograd's demo. The graph is recorded even
-    inside micrograd.no_grad().
+    inside micrograd.no_grad(). compile=True runs the loss through
+    micrograd.compile (needs numpy) when training on full batches; shuffled
+    minibatches hold other labels each step, which a trace would keep as
+    constants, so they train uncompiled, with a warning.
     """
     tqdm = require('tqdm', extra='train').tqdm
-    trainer = _Trainer(model, X, y, loss, optimizer, batch_size, l2, lr_schedule, random_state)
+    trainer = _Trainer(model, X, y, loss, optimizer, batch_size, l2, lr_schedule, random_state, compile)
     epochs = validate.integer(epochs, "epochs", at_least=1)
     history: dict[str, list[float]] = {'loss': [], 'accuracy': []}
     bar = tqdm(range(epochs), desc='training', unit='epoch', disable=not progress)
@@ -53,10 +57,30 @@ def fit(model, X, y, loss='hinge', optimizer=None, epochs=100, batch_size=None, 
     return history
 
 
+def _compiled(objective, minibatches):
+    from micrograd.compiler import CompileWarning
+    if minibatches:
+        warnings.warn("fit(compile=True) compiles full-batch training (batch_size=None): shuffled minibatches "
+                      "would be traced anew at every step; training uncompiled", CompileWarning, stacklevel=3)
+        return objective
+    return micrograd.compile(objective, static_argnums=1)  # the labels: numbers the losses index with, part of the trace
+
+
+def _batch_objective(model, batch_loss, binary, l2):
+    """(loss + l2 penalty, model outputs) of a batch of inputs and their labels."""
+    def objective(inputs, labels):
+        outputs = [_checked_output(model(x), binary) for x in inputs]
+        total = batch_loss(outputs, list(labels))
+        if l2:
+            total = total + l2 * micrograd.sum([p * p for p in model.parameters()])
+        return total, outputs
+    return objective
+
+
 class _Trainer:
     """fit()'s checked settings, and what one epoch and one batch do with them."""
 
-    def __init__(self, model, X, y, loss, optimizer, batch_size, l2, lr_schedule, random_state):
+    def __init__(self, model, X, y, loss, optimizer, batch_size, l2, lr_schedule, random_state, compile):  # noqa: A002
         self.batch_loss, self.predict, self.binary = LOSSES[validate.choice(loss, "loss", LOSSES)]
         _check_data(X, y, self.binary)
         self.model, self.X, self.y = model, X, y
@@ -69,6 +93,11 @@ class _Trainer:
         self.rng = random.Random(random_state)
         self.order = list(range(len(X)))
         self.steps = 0
+        if not isinstance(compile, bool):
+            raise validate.type_error("compile", "True or False", compile)
+        self.objective = _batch_objective(model, self.batch_loss, self.binary, self.l2)
+        if compile:
+            self.objective = _compiled(self.objective, self.batch_size < len(X))
 
     def epoch(self):
         """One pass over the samples, shuffled when in batches: (mean loss, accuracy), each batch before its update."""
@@ -84,11 +113,8 @@ class _Trainer:
 
     def step(self, batch):
         """Loss (+ l2 * sum(p*p)) of the samples in batch, backward, one optimizer step: (loss, correct predictions)."""
-        outputs = [_checked_output(self.model(self.X[i]), self.binary) for i in batch]
-        labels = [self.y[i] for i in batch]
-        total = self.batch_loss(outputs, labels)
-        if self.l2:
-            total = total + self.l2 * micrograd.sum([p * p for p in self.model.parameters()])
+        labels = tuple(self.y[i] for i in batch)
+        total, outputs = self.objective([self.X[i] for i in batch], labels)
         correct = sum(self.predict(o) == label for o, label in zip(outputs, labels))
         self.model.zero_grad()
         total.backward()
