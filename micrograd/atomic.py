@@ -38,7 +38,7 @@ import shutil
 import stat
 import time
 from types import ModuleType
-from typing import Optional
+from typing import Optional, Union
 
 fcntl: Optional[ModuleType]
 try:
@@ -46,7 +46,10 @@ try:
 except ImportError:  # Windows: no locks, so leftover temporary files are never judged stale
     fcntl = None
 
-__all__ = ['write_atomically', 'read_regular_file', 'NotRegularFileError', 'temporary_pattern', 'STALE_AFTER']
+__all__ = ['write_atomically', 'read_regular_file', 'NotRegularFileError', 'temporary_pattern', 'STALE_AFTER', 'FilePath']
+
+# A file name as users give it: a str or a path object (pathlib.Path).
+FilePath = Union[str, 'os.PathLike[str]']
 
 # A leftover temporary file is removed only when it is at least this old (seconds).
 STALE_AFTER = 60
