@@ -7,7 +7,7 @@ are written atomically, following micrograd.atomic's rules.
 """
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Callable, Union
+from typing import Any, Callable, Optional, Union
 
 import micrograd
 from micrograd import validate
@@ -78,10 +78,10 @@ def _grid_axis(X: Sequence[Sequence[float]], column: int, resolution: int) -> li
     return [low + (high - low) * i / (resolution - 1) for i in range(resolution)]
 
 
-def _format(path: FilePath) -> str:
+def _format(path: FilePath) -> Optional[str]:
     from micrograd.viz import output_format
     return output_format(path, EXTENSIONS)
 
 
-def _save(figure: Any, path: FilePath, file_format: str) -> None:
+def _save(figure: Any, path: FilePath, file_format: Optional[str]) -> None:
     write_atomically(path, lambda file: figure.savefig(file, format=file_format, dpi=100))
