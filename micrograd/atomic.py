@@ -38,7 +38,7 @@ import shutil
 import stat
 import time
 from types import ModuleType
-from typing import Optional
+from typing import IO, Any, Callable, Optional, Union
 
 fcntl: Optional[ModuleType]
 try:
@@ -46,7 +46,10 @@ try:
 except ImportError:  # Windows: no locks, so leftover temporary files are never judged stale
     fcntl = None
 
-__all__ = ['write_atomically', 'read_regular_file', 'NotRegularFileError', 'temporary_pattern', 'STALE_AFTER']
+__all__ = ['write_atomically', 'read_regular_file', 'NotRegularFileError', 'temporary_pattern', 'STALE_AFTER', 'FilePath']
+
+# A file name as users give it: a str or a path object (pathlib.Path).
+FilePath = Union[str, 'os.PathLike[str]']
 
 # A leftover temporary file is removed only when it is at least this old (seconds).
 STALE_AFTER = 60
@@ -58,15 +61,15 @@ _MAX_LINKS = 40  # symlinks followed before giving up, as Linux's ELOOP limit
 class NotRegularFileError(OSError):
     """The path is a device, FIFO or socket: micrograd reads and writes regular files only."""
 
-    def __init__(self, kind, path):
+    def __init__(self, kind: str, path: str) -> None:
         super().__init__(None, f"it is {kind}, not a regular file; micrograd only writes and reads regular files",
                          path)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.filename}: {self.strerror}"
 
 
-def write_atomically(path, write):
+def write_atomically(path: FilePath, write: Callable[[IO[bytes]], object]) -> None:
     """Call write(binary file) on a temporary file next to path, then put it in place (see the module's rules)."""
     path = os.fspath(path)
     target = _final_target(path)
@@ -82,7 +85,7 @@ def write_atomically(path, write):
             _naming(path, os.fsync, handle)
             if in_place:
                 copying = True
-                _copy_in_place(path, target, old, file)
+                _copy_in_place(path, target, old, file)  # type: ignore[arg-type] # in_place: old is not None
             else:
                 _still_same(path, target, old)
                 _naming(path, os.replace, temporary, target)
@@ -102,7 +105,7 @@ def write_atomically(path, write):
     _remove_stale_temporaries(directory or os.curdir, name)
 
 
-def read_regular_file(path, limit, what='file'):
+def read_regular_file(path: FilePath, limit: int, what: str = 'file') -> bytes:
     """The bytes of the regular file at path; ValueError if it has more than limit bytes (checked before reading).
 
     A FIFO, device or socket raises NotRegularFileError without blocking or reading.
@@ -124,12 +127,12 @@ def read_regular_file(path, limit, what='file'):
     raise ValueError(f"{path}: the {what} has more than the {limit:,} bytes micrograd reads")
 
 
-def temporary_pattern(name):
+def temporary_pattern(name: str) -> 're.Pattern[str]':
     """A regex matching the names of the temporary files written for a target called name."""
     return re.compile(re.escape(f".{name[:_NAME_CHARS]}.micrograd-") + r'[0-9a-f]{8}\.tmp\Z')
 
 
-def _final_target(path):
+def _final_target(path: str) -> str:
     """path with its final symlinks followed (directories in it are the kernel's to resolve)."""
     if path.endswith(os.sep) or (os.altsep and path.endswith(os.altsep)):
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
@@ -143,7 +146,7 @@ def _final_target(path):
     raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), path)
 
 
-def _refuse_protected_link(link, status, path):
+def _refuse_protected_link(link: str, status: os.stat_result, path: str) -> None:
     """Refuse a link the kernel's protected_symlinks would not follow: a stranger's link in a sticky shared dir."""
     parent = os.stat(os.path.dirname(link) or os.curdir)
     shared = parent.st_mode & stat.S_ISVTX and parent.st_mode & stat.S_IWOTH
@@ -152,7 +155,7 @@ def _refuse_protected_link(link, status, path):
                                             "directory; micrograd does not follow it", path)
 
 
-def _existing(path, target):
+def _existing(path: str, target: str) -> Optional[os.stat_result]:
     """The status of the file at target, None if there is none; refuses what must not be replaced."""
     status = _status(os.stat, target, path)
     if status is None:
@@ -164,7 +167,7 @@ def _existing(path, target):
     return status
 
 
-def _status(function, target, path):
+def _status(function: Callable[[str], os.stat_result], target: str, path: str) -> Optional[os.stat_result]:
     """function(target) (os.stat or os.lstat), None if nothing is there; other errors name path."""
     try:
         return function(target)
@@ -174,7 +177,7 @@ def _status(function, target, path):
         raise _named(error, path) from None
 
 
-def _refuse_irregular(status, path):
+def _refuse_irregular(status: os.stat_result, path: str) -> None:
     mode = status.st_mode
     if stat.S_ISDIR(mode):
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
@@ -184,13 +187,13 @@ def _refuse_irregular(status, path):
         raise NotRegularFileError(next((kind for test, kind in kinds.items() if test(mode)), 'not a file'), path)
 
 
-def _writable(target):
+def _writable(target: str) -> bool:
     if os.access in os.supports_effective_ids:
         return os.access(target, os.W_OK, effective_ids=True)
     return os.access(target, os.W_OK)
 
 
-def _create_temporary(path, directory, name, old):
+def _create_temporary(path: str, directory: str, name: str, old: Optional[os.stat_result]) -> tuple[int, str]:
     """A new locked temporary file next to the target: 0600 while it replaces a file, else open()'s mode."""
     mode = 0o600 if old is not None else 0o666  # the kernel applies the umask and default ACLs
     flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, 'O_CLOEXEC', 0) | getattr(os, 'O_NOFOLLOW', 0)
@@ -211,7 +214,7 @@ def _create_temporary(path, directory, name, old):
     return handle, temporary
 
 
-def _carry_over(old, target, handle):
+def _carry_over(old: os.stat_result, target: str, handle: int) -> bool:
     """Give the temporary file old's owner, group, mode and extended attributes; False if a rename would lose any."""
     if old.st_nlink > 1:
         return False
@@ -226,7 +229,7 @@ def _carry_over(old, target, handle):
     return True
 
 
-def _copy_attributes(target, handle):
+def _copy_attributes(target: str, handle: int) -> None:
     """Make the temporary file's extended attributes (ACLs, labels, user.*) those of target."""
     if not hasattr(os, 'listxattr'):
         return
@@ -245,7 +248,7 @@ def _copy_attributes(target, handle):
             os.setxattr(handle, name, value)
 
 
-def _copy_in_place(path, target, old, file):
+def _copy_in_place(path: str, target: str, old: os.stat_result, file: IO[bytes]) -> None:
     """Overwrite the old file's bytes with the temporary file's, keeping its inode (links, owner, mode)."""
     flags = os.O_WRONLY | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_NONBLOCK', 0) | getattr(os, 'O_CLOEXEC', 0)
     handle = _naming(path, os.open, target, flags)
@@ -258,7 +261,7 @@ def _copy_in_place(path, target, old, file):
         _naming(path, os.fsync, handle)
 
 
-def _still_same(path, target, old):
+def _still_same(path: str, target: str, old: Optional[os.stat_result]) -> None:
     """Refuse to rename over target if, while we wrote, it was replaced by something we would refuse."""
     try:
         now = os.lstat(target)
@@ -269,13 +272,13 @@ def _still_same(path, target, old):
         _same_file(now, old, path)
 
 
-def _same_file(status, old, path):
+def _same_file(status: os.stat_result, old: os.stat_result, path: str) -> None:
     if (status.st_dev, status.st_ino) != (old.st_dev, old.st_ino):
         raise OSError(errno.EAGAIN, "the file was replaced by another program while micrograd wrote it; "
                                     "nothing was written", path)
 
 
-def _sync_directory(directory):
+def _sync_directory(directory: str) -> None:
     """Make the rename durable (a no-op where directories cannot be opened or synced)."""
     try:
         handle = os.open(directory, os.O_RDONLY | getattr(os, 'O_DIRECTORY', 0))
@@ -289,7 +292,7 @@ def _sync_directory(directory):
         os.close(handle)
 
 
-def _remove_stale_temporaries(directory, name):
+def _remove_stale_temporaries(directory: str, name: str) -> None:
     """Delete leftover temporary files of this target: ours, at least STALE_AFTER seconds old, unlocked."""
     if fcntl is None:
         return
@@ -303,7 +306,7 @@ def _remove_stale_temporaries(directory, name):
         _remove_if_stale(candidate)
 
 
-def _remove_if_stale(candidate):
+def _remove_if_stale(candidate: str) -> None:
     try:
         handle = os.open(candidate, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
@@ -323,14 +326,14 @@ def _remove_if_stale(candidate):
         os.close(handle)
 
 
-def _unlink_quietly(path):
+def _unlink_quietly(path: str) -> None:
     try:
         os.unlink(path)
     except OSError:
         pass
 
 
-def _naming(path, function, *args):
+def _naming(path: str, function: Callable[..., Any], *args: Any) -> Any:
     """function(*args), with an OSError re-raised naming path instead of the temporary file."""
     try:
         return function(*args)
@@ -338,7 +341,7 @@ def _naming(path, function, *args):
         raise _named(error, path) from None
 
 
-def _named(error, path):
+def _named(error: OSError, path: str) -> OSError:
     if isinstance(error, NotRegularFileError):
         return error
     return type(error)(error.errno, error.strerror, path) if error.errno is not None else error

@@ -9,13 +9,21 @@ the global random), so a given random_state always gives the same data.
 import math
 import numbers
 import random
+from typing import Optional, Sequence, Tuple, Union
 
 from micrograd import validate
 
 __all__ = ['make_moons', 'make_circles', 'make_xor', 'make_spirals']
 
+# What each generator returns: the points [x1, x2] and their 0/1 labels.
+Dataset = Tuple[list[list[float]], list[int]]
+# A seed: None for fresh entropy, an int, or a random.Random to draw from.
+RandomState = Union[None, int, random.Random]
+_Point = Tuple[float, float]
 
-def make_moons(n_samples=100, noise=None, random_state=None, shuffle=True):
+
+def make_moons(n_samples: int = 100, noise: Optional[float] = None, random_state: RandomState = None,
+               shuffle: bool = True) -> Dataset:
     """Two interleaving half circles, as sklearn.datasets.make_moons: outer n//2 points (label 0), inner the rest."""
     n_outer = _count(n_samples) // 2
     n_inner = n_samples - n_outer
@@ -24,7 +32,8 @@ def make_moons(n_samples=100, noise=None, random_state=None, shuffle=True):
     return _finish(outer, inner, noise, random_state, shuffle)
 
 
-def make_circles(n_samples=100, noise=None, random_state=None, factor=0.8, shuffle=True):
+def make_circles(n_samples: int = 100, noise: Optional[float] = None, random_state: RandomState = None,
+                 factor: float = 0.8, shuffle: bool = True) -> Dataset:
     """A circle of radius 1 (label 0) around a circle of radius `factor` (label 1), as scikit-learn's."""
     factor = validate.real(factor, "factor", at_least=0, below=1)
     n_outer = _count(n_samples) // 2
@@ -35,7 +44,8 @@ def make_circles(n_samples=100, noise=None, random_state=None, factor=0.8, shuff
     return _finish(outer, inner, noise, random_state, shuffle)
 
 
-def make_xor(n_samples=100, noise=None, random_state=None, shuffle=True):
+def make_xor(n_samples: int = 100, noise: Optional[float] = None, random_state: RandomState = None,
+             shuffle: bool = True) -> Dataset:
     """The XOR truth table: point i sits on corner i % 4 of (0,0), (0,1), (1,0), (1,1); label a xor b.
 
     `make_xor(4)` gives the four rows of the truth table (in shuffled order).
@@ -46,7 +56,8 @@ def make_xor(n_samples=100, noise=None, random_state=None, shuffle=True):
                    noise, random_state, shuffle)
 
 
-def make_spirals(n_samples=100, noise=None, random_state=None, shuffle=True):
+def make_spirals(n_samples: int = 100, noise: Optional[float] = None, random_state: RandomState = None,
+                 shuffle: bool = True) -> Dataset:
     """Two interleaved spirals of 1.5 turns each (labels 0 and 1), the second the first rotated by pi."""
     n_first = _count(n_samples) // 2
     first, second = ([(r * math.cos(3 * math.pi * r + phase), r * math.sin(3 * math.pi * r + phase))
@@ -55,7 +66,8 @@ def make_spirals(n_samples=100, noise=None, random_state=None, shuffle=True):
     return _finish(first, second, noise, random_state, shuffle)
 
 
-def _finish(class0, class1, noise, random_state, shuffle):
+def _finish(class0: Sequence[_Point], class1: Sequence[_Point], noise: Optional[float], random_state: RandomState,
+            shuffle: bool) -> Dataset:
     """Label, shuffle, then add noise (scikit-learn's order)."""
     noise = _noise(noise)
     rng = _rng(random_state)
@@ -67,7 +79,7 @@ def _finish(class0, class1, noise, random_state, shuffle):
     return X, [label for _, label in samples]
 
 
-def _linspace(start, stop, n, endpoint=True):
+def _linspace(start: float, stop: float, n: int, endpoint: bool = True) -> list[float]:
     """numpy.linspace's points: start + i*step, with the last point exactly stop."""
     if n == 1 or n == 0:
         return [start] * n
@@ -78,16 +90,16 @@ def _linspace(start, stop, n, endpoint=True):
     return points
 
 
-def _count(n_samples):
+def _count(n_samples: int) -> int:
     return validate.integer(n_samples, "n_samples", at_least=1)
 
 
-def _noise(noise):
+def _noise(noise: Optional[float]) -> float:
     """The standard deviation of the noise: None means none."""
     return 0.0 if noise is None else validate.real(noise, "noise", at_least=0)
 
 
-def _rng(random_state):
+def _rng(random_state: object) -> random.Random:
     """random_state: None (fresh entropy), an int seed, or a random.Random to draw from."""
     if isinstance(random_state, random.Random):
         return random_state

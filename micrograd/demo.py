@@ -5,13 +5,15 @@ It sits above training and plots, which do not import each other.
 
 import os
 import random
+from typing import Any, Union
 
 from micrograd import data, nn, optim, plots, training
 
 __all__ = ['moons_demo']
 
 
-def moons_demo(out_dir, progress=True, random_state=1, steps=100, compile=True):  # noqa: A002 - fit's flag
+def moons_demo(out_dir: Union[str, 'os.PathLike[str]'], progress: bool = True, random_state: Any = 1,
+               steps: int = 100, compile: bool = True) -> dict[str, Any]:  # noqa: A002 - fit's flag
     """micrograd's demo: MLP(2, [16, 16, 1]) from random.seed(1337) on 100 noisy moons.
 
     Hinge loss + 1e-4 L2, SGD with learning rate 1.0 - 0.9*k/steps at step k

@@ -11,34 +11,34 @@ been run forward and backward; `backward=False` gives the forward pass only
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Iterator, Optional, Sequence, Tuple, Union
 
 from micrograd.engine import Number, Value
 
 __all__ = ['GRAPHS', 'MAZUR_START', 'MAZUR_WEIGHTS', 'Example', 'buy_apple', 'buy_apple_orange', 'mazur', 'neuron']
 
 
-class Example(Mapping):
+class Example(Mapping[str, Value]):
     """A computed graph: `.root` is its output; `example[label]` is the Value with that label."""
 
-    def __init__(self, root, values):
+    def __init__(self, root: Value, values: Union[Mapping[str, Value], Iterable[Tuple[str, Value]]]) -> None:
         self.root = root
         self._values = dict(values)
 
-    def __getitem__(self, label):
+    def __getitem__(self, label: str) -> Value:
         return self._values[label]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._values)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._values)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         items = ', '.join(f'{label}={value.data:g}' for label, value in self._values.items())
         return f'Example({items})'
 
-    def _repr_html_(self):
+    def _repr_html_(self) -> Optional[str]:
         """Jupyter: the drawing of the graph (None, so the text repr, where Graphviz is missing)."""
         try:
             from micrograd.viz.jupyter import graph_html
@@ -120,7 +120,7 @@ def mazur(backward: bool = True, **start: Number) -> Example:
 
 def _logistic_neuron(v: dict[str, Value], name: str, weights: Sequence[str], inputs: Sequence[str], bias: str) -> None:
     """Add 'w*x' for each weight and input, 'net_<name>' = their sum + bias and 'out_<name>' = sigmoid(net) to v."""
-    products = []
+    products: list[Value] = []
     for w, x in zip(weights, inputs):
         products.append(v[w] * v[x])
         v[f'{w}*{x}'] = products[-1]

@@ -21,16 +21,20 @@ tolerances grow with the order (see `DEFAULT_TOLERANCES`).
 """
 
 import numbers
+from typing import Callable, Iterable, Optional, Sequence, Tuple, Union
 
 from micrograd import validate
 from micrograd.autodiff import grad
-from micrograd.engine import Value
+from micrograd.engine import Number, Value
 from micrograd.grad_mode import enable_grad, no_grad
 
 __all__ = ['gradcheck', 'check_grads', 'GradcheckError', 'DEFAULT_TOLERANCES']
 
+# One entry that disagrees: (input indices, analytic, numeric, tolerance).
+Failure = Tuple[Tuple[int, ...], float, float, float]
+
 # order: (eps, atol, rtol); orders above 3 use the last row.
-DEFAULT_TOLERANCES = {
+DEFAULT_TOLERANCES: dict[int, Tuple[float, float, float]] = {
     1: (1e-6, 1e-5, 1e-3),
     2: (1e-5, 1e-4, 1e-3),
     3: (1e-5, 1e-3, 1e-2),
@@ -44,13 +48,14 @@ class GradcheckError(AssertionError):
     (input indices, analytic, numeric, tolerance) tuples, one per bad entry.
     """
 
-    def __init__(self, message, order, failures):
+    def __init__(self, message: str, order: int, failures: list[Failure]) -> None:
         super().__init__(message)
         self.order = order
         self.failures = failures
 
 
-def gradcheck(f, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3):
+def gradcheck(f: Callable[..., Value], inputs: Iterable[Union[Value, Number]], *, eps: float = 1e-6, atol: float = 1e-5,
+              rtol: float = 1e-3) -> bool:
     """Check `backward()` gradients of f at inputs against central differences; True or GradcheckError.
 
     f takes one Value per input and returns a Value. An entry passes when
@@ -59,7 +64,8 @@ def gradcheck(f, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3):
     return check_grads(f, inputs, order=1, eps=eps, atol=atol, rtol=rtol)
 
 
-def check_grads(f, inputs, order: int = 1, *, eps=None, atol=None, rtol=None):
+def check_grads(f: Callable[..., Value], inputs: Iterable[Union[Value, Number]], order: int = 1, *,
+                eps: Optional[float] = None, atol: Optional[float] = None, rtol: Optional[float] = None) -> bool:
     """Check derivatives of f at inputs of orders 1..order against central differences.
 
     inputs are real numbers or Values (their data and label are used). eps,
@@ -81,8 +87,9 @@ def check_grads(f, inputs, order: int = 1, *, eps=None, atol=None, rtol=None):
     return True
 
 
-def _read_inputs(inputs):
-    point, labels = [], []
+def _read_inputs(inputs: Iterable[Union[Value, Number]]) -> Tuple[list[float], list[str]]:
+    point: list[float] = []
+    labels: list[str] = []
     for i, x in enumerate(validate.items(inputs, "inputs", "a list of numbers or Values")):
         if not isinstance(x, (Value, numbers.Real)) or isinstance(x, bool):
             raise validate.type_error(f"inputs[{i}]", "a real number or a Value", x)
@@ -93,7 +100,7 @@ def _read_inputs(inputs):
     return point, labels
 
 
-def _setting(name, given, default):
+def _setting(name: str, given: Optional[float], default: float) -> float:
     value = default if given is None else given
     if name == "eps":
         return validate.real(value, name, above=0)
@@ -103,17 +110,17 @@ def _setting(name, given, default):
 class _Function:
     """The user's f, called on fresh leaves, with its derivatives of any order."""
 
-    def __init__(self, f, labels):
+    def __init__(self, f: Callable[..., Value], labels: Sequence[str]) -> None:
         self.f = f
         self.labels = labels
 
-    def call(self, xs):
+    def call(self, xs: Sequence[Value]) -> Value:
         out = self.f(*xs)
         if not isinstance(out, Value):
             raise TypeError(f"f must return a Value, got {type(out).__name__}: {out!r:.60}")
         return out
 
-    def partials(self, point, order):
+    def partials(self, point: Sequence[float], order: int) -> dict[Tuple[int, ...], float]:
         """{(i1, ..., i_order): d^order f / dx_i1 ... dx_i_order at point}; order 0 gives {(): f(point)}."""
         xs = [Value(x, label=label) for x, label in zip(point, self.labels)]
         if order == 0:
@@ -125,7 +132,7 @@ class _Function:
             layer = {index + (i,): d
                      for index, node in layer.items()
                      for i, d in enumerate(grad(node, xs, create_graph=True))}
-        result = {}
+        result: dict[Tuple[int, ...], float] = {}
         for index, node in layer.items():
             for x in xs:
                 x.grad = 0.0
@@ -133,7 +140,8 @@ class _Function:
             result.update({index + (i,): x.grad for i, x in enumerate(xs)})
         return result
 
-    def shifted_partials(self, point, order, i, step):
+    def shifted_partials(self, point: Sequence[float], order: int, i: int,
+                         step: float) -> Tuple[dict[Tuple[int, ...], float], float]:
         shifted = list(point)
         shifted[i] += step
         try:
@@ -144,10 +152,11 @@ class _Function:
                 f"for a central difference): {type(error).__name__}: {error}") from None
 
 
-def _compare(function, point, order, eps, atol, rtol):
+def _compare(function: _Function, point: Sequence[float], order: int, eps: float, atol: float,
+             rtol: float) -> list[Failure]:
     """The (indices, analytic, numeric, tolerance) entries of order `order` that disagree."""
     analytic = function.partials(point, order)
-    failures = []
+    failures: list[Failure] = []
     for i in range(len(point)):
         above, x_above = function.shifted_partials(point, order - 1, i, eps)
         below, x_below = function.shifted_partials(point, order - 1, i, -eps)
@@ -161,8 +170,9 @@ def _compare(function, point, order, eps, atol, rtol):
     return sorted(failures)
 
 
-def _report(point, labels, order, failures, eps, atol, rtol):
-    def name(i):
+def _report(point: Sequence[float], labels: Sequence[str], order: int, failures: Sequence[Failure], eps: float,
+            atol: float, rtol: float) -> str:
+    def name(i: int) -> str:
         return f"{i} ({labels[i]!r})" if labels[i] else f"{i}"
 
     what = "gradients" if order == 1 else f"order-{order} derivatives"

@@ -4,22 +4,29 @@ Predictions may be Values or plain numbers; targets and labels are plain
 numbers (they are data, not parameters).
 """
 
+from typing import Callable, Iterable, Sequence, Union
+
 import micrograd
 from micrograd import validate
-from micrograd.engine import Value, as_values
+from micrograd.engine import Number, Value, as_values
 
 __all__ = ['mse', 'hinge', 'binary_cross_entropy', 'softmax', 'cross_entropy', 'predicted_class']
+
+# What the losses take: a Value or a plain number for each prediction, a plain number (int, float) for each target.
+Scalar = Union[Value, Number]
+Scalars = Iterable[Scalar]
+Numbers = Iterable[float]
 
 LOG_CLAMP = -100.0  # torch.nn.BCELoss clamps each log at -100 so a 0 or 1 probability gives a finite loss
 
 
-def mse(predictions, targets):
+def mse(predictions: Scalars, targets: Numbers) -> Value:
     """Mean of (prediction - target)**2."""
     predictions, targets = _paired(predictions, targets, "predictions", "targets")
     return micrograd.sum([(p - t) ** 2 for p, t in zip(predictions, targets)]) / len(predictions)
 
 
-def hinge(scores, labels):
+def hinge(scores: Scalars, labels: Numbers) -> Value:
     """micrograd demo's max-margin loss: mean of relu(1 - y*s) for labels y in {-1, 1}."""
     scores, labels = _paired(scores, labels, "scores", "labels")
     for i, y in enumerate(labels):
@@ -30,7 +37,7 @@ def hinge(scores, labels):
     return micrograd.sum(losses) * (1.0 / len(losses))
 
 
-def binary_cross_entropy(probabilities, targets):
+def binary_cross_entropy(probabilities: Scalars, targets: Numbers) -> Value:
     """Mean of -(t*log(p) + (1 - t)*log1p(-p)), each log clamped at -100 like torch's BCELoss.
 
     The gradient is the exact derivative of that expression (a clamped log is
@@ -47,7 +54,7 @@ def binary_cross_entropy(probabilities, targets):
     return -micrograd.sum(terms) / len(terms)
 
 
-def softmax(values):
+def softmax(values: Scalars) -> list[Value]:
     """exp(v_i) / sum_j exp(v_j), computed after subtracting the largest value so it never overflows."""
     values = _values(values, "softmax values")
     exps = [v.exp() for v in _shifted(values)]
@@ -55,7 +62,7 @@ def softmax(values):
     return [e / total for e in exps]
 
 
-def cross_entropy(logits, target):
+def cross_entropy(logits: Scalars, target: int) -> Value:
     """-log softmax(logits)[target], stable and accurate for logits of any size.
 
     Computed as log(sum exp(v - m)) - (v_target - m) with m the largest logit,
@@ -72,7 +79,7 @@ def cross_entropy(logits, target):
     return micrograd.sum([v.exp() for v in shifted]).log() - shifted[target]
 
 
-def predicted_class(output, threshold=0.0):
+def predicted_class(output: Union[Value, Sequence[Value]], threshold: float = 0.0) -> int:
     """The class a model's output stands for: 1 if a single output exceeds threshold, else 0; of several, the largest's index.
 
     threshold is 0 for scores (hinge loss) and 0.5 for probabilities (a sigmoid output).
@@ -82,13 +89,13 @@ def predicted_class(output, threshold=0.0):
     return max(range(len(output)), key=lambda i: output[i].data)
 
 
-def _shifted(values):
+def _shifted(values: list[Value]) -> list[Value]:
     """values minus the largest one, so exp never overflows (a constant shift: softmax does not depend on it)."""
     largest = max(v.data for v in values)
     return [v - largest for v in values]
 
 
-def _clamped(log, x):
+def _clamped(log: Callable[[Value], Value], x: Value) -> Value:
     """log(x), or the constant LOG_CLAMP where that is smaller or -inf (x at the edge of the domain)."""
     try:
         result = log(x)
@@ -97,7 +104,7 @@ def _clamped(log, x):
     return Value(LOG_CLAMP) if result.data < LOG_CLAMP else result
 
 
-def _values(xs, what):
+def _values(xs: Scalars, what: str) -> list[Value]:
     """xs as a non-empty list of Values (plain numbers become constants)."""
     xs = validate.items(xs, what, "a list of Values or numbers")
     if not xs:
@@ -105,7 +112,7 @@ def _values(xs, what):
     return as_values(xs, what)
 
 
-def _paired(outputs, targets, outputs_name, targets_name):
+def _paired(outputs: Scalars, targets: Numbers, outputs_name: str, targets_name: str) -> tuple[list[Value], list[float]]:
     """Check lengths and types: outputs as Values, targets as plain numbers."""
     outputs = _values(outputs, outputs_name)
     targets = validate.items(targets, targets_name, "a list of numbers")

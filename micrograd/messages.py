@@ -11,8 +11,8 @@ QUOTE_LIMIT = 80
 PATH_LIMIT = 200
 
 
-def brief(text: str, limit: int = QUOTE_LIMIT) -> str:
-    """text, or its first limit characters and '… (N characters)' when it is longer."""
+def brief(text: object, limit: int = QUOTE_LIMIT) -> str:
+    """str(text), or its first limit characters and '… (N characters)' when it is longer."""
     text = str(text)
     if len(text) <= limit:
         return text

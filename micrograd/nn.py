@@ -17,17 +17,30 @@ import json
 import math
 import numbers
 import random
+from typing import Any, Callable, Iterable, Mapping, Optional, Protocol, Sequence, Tuple, Union
 
 from micrograd import grad_mode, validate
-from micrograd.atomic import read_regular_file, write_atomically
-from micrograd.engine import Value, dot
+from micrograd.atomic import FilePath, read_regular_file, write_atomically
+from micrograd.engine import Number, Value, dot
 from micrograd.messages import PATH_LIMIT, brief, brief_repr
 
 # Value too: micrograd's `from micrograd.nn import *` brings it, and code written for micrograd relies on that.
 __all__ = ['Value', 'Module', 'Neuron', 'Layer', 'MLP']
 
+# What a module takes: an iterable of numbers or Values (a single Value is one input, as a width-1 layer gives it).
+Input = Union[Value, Iterable[Union[Value, Number]]]
+# What a Layer or MLP returns: a list of Values, or the Value itself when there is one output (as micrograd).
+Output = Union[Value, list[Value]]
+
+
+class _Uniform(Protocol):
+    """A random source: the random module or a random.Random."""
+
+    def uniform(self, a: float, b: float) -> float: ...
+
+
 # activation name: (repr prefix, the Value method applied to a neuron's sum, or None)
-ACTIVATIONS = {
+ACTIVATIONS: dict[str, Tuple[str, Optional[Callable[[Value], Value]]]] = {
     'relu': ('ReLU', Value.relu),
     'tanh': ('Tanh', Value.tanh),
     'sigmoid': ('Sigmoid', Value.sigmoid),
@@ -36,7 +49,7 @@ ACTIVATIONS = {
 
 # init name: bound of the uniform weight distribution for (fan_in, fan_out).
 # Every scheme draws random.uniform(-1, 1) in micrograd's order and scales it.
-INITS = {
+INITS: dict[str, Callable[[int, int], float]] = {
     'uniform': lambda fan_in, fan_out: 1.0,  # micrograd's
     'xavier': lambda fan_in, fan_out: math.sqrt(6.0 / (fan_in + fan_out)),  # Glorot uniform
     'he': lambda fan_in, fan_out: math.sqrt(6.0 / fan_in),  # Kaiming uniform, ReLU gain
@@ -52,9 +65,9 @@ MAX_FILE_BYTES = 256 * 2**20
 class Module:
     """Base class: parameters, gradients, state dicts and files."""
 
-    architecture_keys: tuple = ()  # the constructor arguments a model file records (see architecture())
+    architecture_keys: Tuple[str, ...] = ()  # the constructor arguments a model file records (see architecture())
 
-    def parameters(self):
+    def parameters(self) -> list[Value]:
         """All trainable Values in micrograd's order, read from the current attributes on each call.
 
         So replacing a parameter (`neuron.b = Value(0.5)`, `neuron.w[0] = ...`)
@@ -63,19 +76,19 @@ class Module:
         """
         return []
 
-    def named_parameters(self):
+    def named_parameters(self) -> list[Tuple[str, Value]]:
         """(name, Value) pairs in parameters() order, named like PyTorch's ('layers.0.neurons.1.w.0')."""
         return []
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         for p in self.parameters():
             p.grad = 0.0
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, float]:
         """{name: float} snapshot of every parameter's data."""
         return {name: p.data for name, p in self.named_parameters()}
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: Mapping[str, Number]) -> None:
         """Set every parameter from a state_dict(); checks everything before changing anything."""
         if not isinstance(state, dict):
             raise validate.type_error("state", "a dict of name -> number (a state_dict())", state)
@@ -90,7 +103,7 @@ class Module:
         for (_, p), value in zip(named, values):
             p.data = value
 
-    def architecture(self):
+    def architecture(self) -> dict[str, Any]:
         """The constructor arguments that rebuild this module, read from its current parts (no parameters).
 
         Neurons whose activation differs from what those arguments give are listed
@@ -98,7 +111,7 @@ class Module:
         """
         raise TypeError(f"a {type(self).__name__} cannot be saved: only Neuron, Layer and MLP can")
 
-    def save(self, path):
+    def save(self, path: FilePath) -> None:
         """Write architecture and parameters as JSON, atomically; floats round-trip exactly.
 
         The file is checked with load()'s own rules before anything is replaced, so
@@ -126,54 +139,59 @@ class Neuron(Module):
 
     architecture_keys = ('nin', 'activation')
 
-    def __init__(self, nin, nonlin=True, activation=None, init='uniform', fan_out=1, rng=None):
+    w: list[Value]
+    b: Value
+    _activate: Optional[Callable[[Value], Value]]
+
+    def __init__(self, nin: int, nonlin: bool = True, activation: Optional[str] = None, init: str = 'uniform',
+                 fan_out: int = 1, rng: Optional[random.Random] = None) -> None:
         validate.integer(nin, "Neuron nin", at_least=1)
         self.activation = _activation_name(activation, nonlin)
         scale = _init_scale(init, nin, fan_out)
-        rng = random if rng is None else rng
-        self.w = [Value(scale * rng.uniform(-1, 1)) for _ in range(nin)]
+        draws: _Uniform = random if rng is None else rng
+        self.w = [Value(scale * draws.uniform(-1, 1)) for _ in range(nin)]
         self.b = Value(0)
 
     @property
-    def activation(self):
+    def activation(self) -> str:
         """The activation's name ('relu', 'tanh', 'sigmoid', 'linear'); assigning one changes what the neuron computes."""
         return self._activation
 
     @activation.setter
-    def activation(self, name):
+    def activation(self, name: str) -> None:
         self._activate = ACTIVATIONS[validate.choice(name, "activation", ACTIVATIONS)][1]
         self._activation = name
 
     @property
-    def nonlin(self):
+    def nonlin(self) -> bool:
         """micrograd's flag: whether an activation follows the sum. False makes the neuron linear, True a linear one ReLU."""
         return self._activation != 'linear'
 
     @nonlin.setter
-    def nonlin(self, nonlinear):
+    def nonlin(self, nonlinear: bool) -> None:
         if not nonlinear:
             self.activation = 'linear'
         elif self._activation == 'linear':
             self.activation = 'relu'
 
-    def __call__(self, x):
+    def __call__(self, x: Input) -> Value:
         micrograd_shapes = _recording.micrograd_shapes
         return _output(self, _inputs(x, len(self.w), self, micrograd_shapes), micrograd_shapes)
 
-    def parameters(self):
+    def parameters(self) -> list[Value]:
         return self.w + [self.b]
 
-    def named_parameters(self):
+    def named_parameters(self) -> list[Tuple[str, Value]]:
         return [(f"w.{i}", w) for i, w in enumerate(self.w)] + [('b', self.b)]
 
-    def architecture(self):
+    def architecture(self) -> dict[str, Any]:
         self._checked_parts('')
         return {'nin': len(self.w), 'activation': self.activation}
 
-    def _checked_parts(self, where):
+    def _checked_parts(self, where: str) -> None:
         _check_forward(self, Neuron, where or 'the Neuron')
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{ACTIVATIONS[self.activation][0]}Neuron({len(self.w)})"
 
 
@@ -182,37 +200,39 @@ class Layer(Module):
 
     architecture_keys = ('nin', 'nout', 'activation')
 
-    def __init__(self, nin, nout, **kwargs):
+    neurons: list[Neuron]
+
+    def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
         validate.integer(nout, "Layer nout", at_least=1)
         self.neurons = [Neuron(nin, fan_out=nout, **kwargs) for _ in range(nout)]
 
-    def __call__(self, x):
+    def __call__(self, x: Input) -> Output:
         x = _listed(x, self)  # an iterator is read once and given to every neuron
         out = _built_in_outputs((self,), x, self)
         if out is None:
             out = [n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
-    def parameters(self):
+    def parameters(self) -> list[Value]:
         return [p for n in self.neurons for p in n.parameters()]
 
-    def named_parameters(self):
+    def named_parameters(self) -> list[Tuple[str, Value]]:
         return _prefixed('neurons', self.neurons)
 
-    def architecture(self):
+    def architecture(self) -> dict[str, Any]:
         self._checked_parts('')
         first = self.neurons[0]
         return _with_overrides({'nin': len(first.w), 'nout': len(self.neurons), 'activation': first.activation},
                                self, lambda prefix: first.activation)
 
-    def _checked_parts(self, where):
+    def _checked_parts(self, where: str) -> None:
         _check_forward(self, Layer, where or 'the Layer')
         if not self.neurons:
             raise ValueError(f"{where or 'the Layer'} has no neurons")
         for j, neuron in enumerate(self.neurons):
             _check_part(neuron, Neuron, f"{where}.neurons.{j}" if where else f"neurons.{j}")
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
 
 
@@ -225,7 +245,11 @@ class MLP(Module):
 
     architecture_keys = ('nin', 'nouts', 'activation', 'output_activation')
 
-    def __init__(self, nin, nouts, activation='relu', output_activation='linear', init='uniform', rng=None):
+    layers: list[Layer]
+
+    def __init__(self, nin: int, nouts: Iterable[int], activation: Optional[str] = 'relu',
+                 output_activation: Optional[str] = 'linear', init: str = 'uniform',
+                 rng: Optional[random.Random] = None) -> None:
         nouts = _sizes(nouts)
         self.activation = _activation_name('linear' if activation is None else activation)
         self.output_activation = _activation_name('linear' if output_activation is None else output_activation)
@@ -235,7 +259,7 @@ class MLP(Module):
                              activation=self.output_activation if i == last else self.activation)
                        for i in range(len(nouts))]
 
-    def __call__(self, x):
+    def __call__(self, x: Input) -> Output:
         """micrograd's loop, `x = layer(x)` for each layer; a width-1 hidden layer's Value is one input to the next."""
         x = _listed(x, self)
         out = _built_in_outputs(self.layers, x, self)
@@ -243,18 +267,18 @@ class MLP(Module):
             return out[0] if len(out) == 1 else out
         for layer in self.layers:
             x = layer(x)
-        return x
+        return x  # type: ignore[return-value] # a layer's output; only an MLP whose layers were emptied returns its input
 
-    def parameters(self):
+    def parameters(self) -> list[Value]:
         built_in = _built_in_parameters(self.layers)
         if built_in is not None:
             return built_in
         return [p for layer in self.layers for p in layer.parameters()]
 
-    def named_parameters(self):
+    def named_parameters(self) -> list[Tuple[str, Value]]:
         return _prefixed('layers', self.layers)
 
-    def architecture(self):
+    def architecture(self) -> dict[str, Any]:
         self._checked_parts('')
         last = f"layers.{len(self.layers) - 1}."
         return _with_overrides(
@@ -262,18 +286,18 @@ class MLP(Module):
              'activation': self.activation, 'output_activation': self.output_activation},
             self, lambda prefix: self.output_activation if prefix.startswith(last) else self.activation)
 
-    def _checked_parts(self, where):
+    def _checked_parts(self, where: str) -> None:
         _check_forward(self, MLP, 'the MLP')
         if not self.layers:
             raise ValueError("the MLP has no layers")
         for i, layer in enumerate(self.layers):
             _check_part(layer, Layer, f"layers.{i}")
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
 
 
-def load(path):
+def load(path: FilePath) -> Union[Neuron, Layer, MLP]:
     """The Neuron, Layer or MLP that `save(path)` wrote; a bad file raises ValueError naming path and problem.
 
     Everything is checked before anything is built: keys, architecture, parameter
@@ -288,11 +312,14 @@ def load(path):
         raise ValueError(f"{brief(path, PATH_LIMIT)}: {error}") from None
 
 
-_MODULES: dict = {'Neuron': Neuron, 'Layer': Layer, 'MLP': MLP}
+_Model = Union[Neuron, Layer, MLP]
+# (class, constructor arguments, activation overrides, parameter values): a model file load() accepts
+_Checked = Tuple[type[_Model], dict[str, Any], dict[str, str], list[float]]
+_MODULES: dict[str, type[_Model]] = {'Neuron': Neuron, 'Layer': Layer, 'MLP': MLP}
 _FILE_KEYS = ('format', 'version', 'model', 'parameters')
 
 
-def _saved_type(module):
+def _saved_type(module: Module) -> str:
     """The name of the nearest built-in module class in module's MRO (a custom Module keeps its own)."""
     return next((cls.__name__ for cls in type(module).__mro__ if _MODULES.get(cls.__name__) is cls),
                 type(module).__name__)
@@ -301,10 +328,10 @@ def _saved_type(module):
 # The file format, one definition used both ways: _document (what save writes), then _parse and
 # _checked (what load accepts, which save also applies before writing), then _built.
 
-def _document(module):
+def _document(module: Module) -> dict[str, Any]:
     """The JSON document of module, read from what it computes."""
     architecture = module.architecture()  # checks the parts first
-    parameters = {}
+    parameters: dict[str, float] = {}
     for name, p in module.named_parameters():
         if not isinstance(p, Value):
             raise TypeError(f"parameter {name!r} is a {type(p).__name__} ({brief_repr(p)}), not a Value")
@@ -313,7 +340,7 @@ def _document(module):
             'parameters': parameters}
 
 
-def _parse(data):
+def _parse(data: bytes) -> dict[str, Any]:
     """The file's top-level JSON object; each key is checked before its value is parsed, so junk never is."""
     if len(data) > MAX_FILE_BYTES:
         raise ValueError(f"the model file would have {len(data):,} bytes, more than the {MAX_FILE_BYTES:,} "
@@ -324,7 +351,7 @@ def _parse(data):
         position = _skip_space(text, 0)
         if not text.startswith('{', position):
             raise ValueError(f"expected a JSON object, got {_json_kind(decoder, text, position)}")
-        document = {}
+        document: dict[str, Any] = {}
         position = _skip_space(text, position + 1)
         while not text.startswith('}', position):
             if not text.startswith('"', position):
@@ -345,7 +372,7 @@ def _parse(data):
     return document
 
 
-def _checked(document):
+def _checked(document: dict[str, Any]) -> _Checked:
     """(class, constructor arguments, activation overrides, parameter values): load()'s rules, nothing built."""
     _require_keys(document, _FILE_KEYS, "the file")
     if document['format'] != FORMAT:
@@ -383,7 +410,7 @@ def _checked(document):
     return cls, arguments, overrides, values
 
 
-def _built(checked):
+def _built(checked: _Checked) -> _Model:
     cls, arguments, overrides, values = checked
     model = cls(**arguments, rng=random.Random(0))  # init draws are overwritten; the global random is untouched
     for prefix, neuron in zip(_neuron_prefixes(_saved_type(model), _widths(model)), _neurons_of(model)):
@@ -393,7 +420,7 @@ def _built(checked):
     return model
 
 
-def _neuron_prefixes(kind, widths):
+def _neuron_prefixes(kind: str, widths: Sequence[int]) -> list[str]:
     """Each neuron's parameter-name prefix in parameters() order: '', 'neurons.J.' or 'layers.I.neurons.J.'."""
     if kind == 'Neuron':
         return ['']
@@ -402,28 +429,28 @@ def _neuron_prefixes(kind, widths):
     return [f"layers.{i}.neurons.{j}." for i, width in enumerate(widths) for j in range(width)]
 
 
-def _neuron_inputs(sizes):
+def _neuron_inputs(sizes: Sequence[int]) -> list[int]:
     """Each neuron's input count, for layer sizes [nin, nout1, nout2, ...]."""
     return [nin for nin, nout in zip(sizes, sizes[1:]) for _ in range(nout)]
 
 
-def _neuron_parameter_names(nin):
+def _neuron_parameter_names(nin: int) -> list[str]:
     return [f"w.{i}" for i in range(nin)] + ['b']
 
 
-def _neurons_of(module):
+def _neurons_of(module: _Model) -> list[Neuron]:
     """The neurons of a Neuron, Layer or MLP, in parameters() order."""
     if isinstance(module, MLP):
         return [neuron for layer in module.layers for neuron in layer.neurons]
     return list(module.neurons) if isinstance(module, Layer) else [module]
 
 
-def _widths(module):
+def _widths(module: _Model) -> list[int]:
     return [len(layer.neurons) for layer in module.layers] if isinstance(module, MLP) else \
         [len(module.neurons)] if isinstance(module, Layer) else [1]
 
 
-def _with_overrides(architecture, module, expected):
+def _with_overrides(architecture: dict[str, Any], module: _Model, expected: Callable[[str], str]) -> dict[str, Any]:
     """architecture plus 'activations': {neuron: name} for each neuron whose activation expected() does not give."""
     prefixes = _neuron_prefixes(_saved_type(module), _widths(module))
     overrides = {prefix[:-1]: neuron.activation for prefix, neuron in zip(prefixes, _neurons_of(module))
@@ -431,7 +458,7 @@ def _with_overrides(architecture, module, expected):
     return {**architecture, 'activations': overrides} if overrides else architecture
 
 
-def _checked_overrides(overrides, prefixes):
+def _checked_overrides(overrides: object, prefixes: Sequence[str]) -> dict[str, str]:
     if not isinstance(overrides, dict):
         raise ValueError(f"'activations' must be an object of neuron -> activation, got {type(overrides).__name__}")
     neurons = {prefix[:-1] for prefix in prefixes}
@@ -442,7 +469,7 @@ def _checked_overrides(overrides, prefixes):
     return overrides
 
 
-def _check_part(part, cls, where):
+def _check_part(part: Module, cls: type[_Model], where: str) -> None:
     """Refuse a part save() cannot describe: not the built-in class, or a subclass computing its own way."""
     if not isinstance(part, cls):
         raise TypeError(f"{where} is a {type(part).__name__} ({brief_repr(part)}), not a {cls.__name__}: "
@@ -450,7 +477,7 @@ def _check_part(part, cls, where):
     part._checked_parts(where)
 
 
-def _check_forward(module, base, where):
+def _check_forward(module: Module, base: type[Module], where: str) -> None:
     mro = type(module).__mro__
     for cls in mro[:mro.index(base)]:
         for name in ('__call__', '_forward'):
@@ -459,19 +486,19 @@ def _check_forward(module, base, where):
                                 f"{base.__name__}'s: a model file cannot say what it computes")
 
 
-def _skip_space(text, position):
+def _skip_space(text: str, position: int) -> int:
     while position < len(text) and text[position] in ' \t\n\r':
         position += 1
     return position
 
 
-def _expect(text, position, char, what):
+def _expect(text: str, position: int, char: str, what: str) -> int:
     if not text.startswith(char, position):
         raise json.JSONDecodeError(f"Expecting {what}", text, position)
     return position + 1
 
 
-def _json_kind(decoder, text, position):
+def _json_kind(decoder: json.JSONDecoder, text: str, position: int) -> str:
     """The kind of JSON value at position, read no further than needed (an array is not parsed)."""
     kinds = {'[': 'an array', '"': 'a string'}
     if text[position:position + 1] in kinds:
@@ -480,7 +507,7 @@ def _json_kind(decoder, text, position):
     return {bool: 'a boolean', type(None): 'null'}.get(type(value), 'a number')
 
 
-def _unique_keys(pairs):
+def _unique_keys(pairs: list[Tuple[str, Any]]) -> dict[str, Any]:
     """A JSON object as a dict, refusing a key given twice (json would silently keep the last)."""
     result = dict(pairs)
     if len(result) != len(pairs):
@@ -497,7 +524,7 @@ _NEURON_PARAMETERS = Neuron.parameters
 _LAYER_PARAMETERS = Layer.parameters
 
 
-def _output(neuron, x, micrograd_shapes):
+def _output(neuron: Neuron, x: Sequence[Any], micrograd_shapes: bool) -> Value:
     """activation(b + w . x) for a list of input Values.
 
     One dot node, or with micrograd_shapes (inside micrograd_style())
@@ -510,7 +537,7 @@ def _output(neuron, x, micrograd_shapes):
     return act if neuron._activate is None else neuron._activate(act)
 
 
-def _built_in_outputs(layers, x, module):
+def _built_in_outputs(layers: Sequence[Layer], x: Sequence[Any], module: Module) -> Optional[list[Value]]:
     """What calling the layers in turn computes, in one loop, if they are built-in Layers of built-in Neurons.
 
     The inputs x (a list) become Values once and every layer's outputs stay
@@ -535,10 +562,10 @@ def _built_in_outputs(layers, x, module):
                 return None
             outputs.append(_output(neuron, x, micrograd_shapes))
         x = outputs
-    return x
+    return x  # type: ignore[return-value] # layers is not empty: the last layer's outputs
 
 
-def _built_in_parameters(layers):
+def _built_in_parameters(layers: Sequence[Layer]) -> Optional[list[Value]]:
     """What asking each layer for its parameters() gives, in one loop, if all are built-in with nothing overridden.
 
     None as soon as a module is of another class or its `parameters` is not
@@ -546,7 +573,7 @@ def _built_in_parameters(layers):
     caller then asks each module. (Reading `module.__dict__` instead would
     make every later attribute lookup on the module slower.)
     """
-    params = []
+    params: list[Value] = []
     for layer in layers:
         if type(layer) is not Layer or getattr(layer.parameters, '__func__', None) is not _LAYER_PARAMETERS:
             return None
@@ -558,7 +585,7 @@ def _built_in_parameters(layers):
     return params
 
 
-def _listed(x, module):
+def _listed(x: Input, module: Module) -> Sequence[Any]:
     """x as a list or tuple; a single Value (what a one-output layer returns) is one input, as in a width-1 layer."""
     if type(x) is list or type(x) is tuple:
         return x
@@ -567,7 +594,7 @@ def _listed(x, module):
     return validate.items(x, f"the input of {type(module).__name__}", "an iterable of numbers or Values")
 
 
-def _inputs(x, nin, module, keep_numbers=False):
+def _inputs(x: Input, nin: int, module: Module, keep_numbers: bool = False) -> Sequence[Any]:
     """x as a list of nin Values, converting plain numbers once per call.
 
     keep_numbers (inside micrograd_style()): numbers stay numbers, so that,
@@ -584,11 +611,11 @@ def _inputs(x, nin, module, keep_numbers=False):
     return x
 
 
-def _prefixed(prefix, modules):
+def _prefixed(prefix: str, modules: Sequence[Module]) -> list[Tuple[str, Value]]:
     return [(f"{prefix}.{i}.{name}", p) for i, module in enumerate(modules) for name, p in module.named_parameters()]
 
 
-def _sizes(nouts):
+def _sizes(nouts: Iterable[int]) -> list[int]:
     nouts = [validate.integer(n, "each layer width in nouts", at_least=1)
              for n in validate.items(nouts, "nouts", "a list of layer widths")]
     if not nouts:
@@ -596,7 +623,7 @@ def _sizes(nouts):
     return nouts
 
 
-def _activation_name(activation, nonlin=True):
+def _activation_name(activation: Optional[str], nonlin: bool = True) -> str:
     if activation is None:
         return 'relu' if nonlin else 'linear'
     validate.choice(activation, "activation", ACTIVATIONS)
@@ -605,22 +632,22 @@ def _activation_name(activation, nonlin=True):
     return activation
 
 
-def _init_scale(init, fan_in, fan_out):
+def _init_scale(init: str, fan_in: int, fan_out: int) -> float:
     validate.choice(init, "init", INITS)
     return INITS[init](fan_in, validate.integer(fan_out, "fan_out", at_least=1))
 
 
-def _require_keys(mapping, keys, what):
+def _require_keys(mapping: Mapping[str, Any], keys: Iterable[str], what: str) -> None:
     missing = [key for key in keys if key not in mapping]
     if missing:
         raise ValueError(f"{what} is missing {_few(missing)}")
 
 
-def _reject_constant(name):
+def _reject_constant(name: str) -> None:
     raise ValueError(f"non-finite number {name} in the file")
 
 
-def _few(names, limit=5):
+def _few(names: Sequence[object], limit: int = 5) -> str:
     shown = ', '.join(repr(name) for name in names[:limit])
     more = f" and {len(names) - limit} more" if len(names) > limit else ''
     return f"[{shown}{more}]"

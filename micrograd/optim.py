@@ -6,6 +6,7 @@ where Python rounds twice. Division by zero gives IEEE's inf/nan as in torch.
 """
 
 import math
+from typing import Iterable, Optional, Sequence
 
 from micrograd import ieee, validate
 from micrograd.engine import Value
@@ -20,7 +21,9 @@ class Optimizer:
     when all are computed, so a step never stops half applied.
     """
 
-    def __init__(self, params, lr):
+    params: list[Value]
+
+    def __init__(self, params: Iterable[Value], lr: float) -> None:
         self.params = validate.items(params, "params", "an iterable of Values")  # a generator is read once
         if not self.params:
             raise ValueError("optimizer got an empty parameter list")
@@ -33,22 +36,22 @@ class Optimizer:
         self.lr = lr
 
     @property
-    def lr(self):
+    def lr(self) -> float:
         return self._lr
 
     @lr.setter
-    def lr(self, value):
+    def lr(self, value: float) -> None:
         """Settable between steps (learning-rate schedules), validated like the constructor."""
         self._lr = validate.real(value, "learning rate lr", at_least=0)
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         for p in self.params:
             p.grad = 0.0
 
-    def step(self):
+    def step(self) -> None:
         raise NotImplementedError
 
-    def _apply(self, new_data):
+    def _apply(self, new_data: Sequence[float]) -> None:
         for p, data in zip(self.params, new_data):
             p.data = data
 
@@ -56,15 +59,16 @@ class Optimizer:
 class SGD(Optimizer):
     """torch.optim.SGD with dampening 0 and nesterov False: the first step's momentum buffer is the gradient."""
 
-    def __init__(self, params, lr, momentum=0.0, weight_decay=0.0):
+    def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0, weight_decay: float = 0.0) -> None:
         super().__init__(params, lr)
         self.momentum = validate.real(momentum, "momentum", at_least=0)
         self.weight_decay = validate.real(weight_decay, "weight_decay", at_least=0)
-        self._buffers = [None] * len(self.params)
+        self._buffers: list[Optional[float]] = [None] * len(self.params)
 
-    def step(self):
+    def step(self) -> None:
         lr, momentum, weight_decay = self.lr, self.momentum, self.weight_decay
-        buffers, new_data = [], []
+        buffers: list[Optional[float]] = []
+        new_data: list[float] = []
         for p, buffer in zip(self.params, self._buffers):
             g = p.grad
             if weight_decay:
@@ -80,7 +84,8 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     """torch.optim.Adam (amsgrad False): bias-corrected moment estimates, L2 `weight_decay` added to the gradient."""
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    def __init__(self, params: Iterable[Value], lr: float = 1e-3, betas: Sequence[float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0) -> None:
         super().__init__(params, lr)
         if not isinstance(betas, (tuple, list)):
             raise validate.type_error("betas", "a pair (beta1, beta2)", betas)
@@ -93,12 +98,14 @@ class Adam(Optimizer):
         self._first = [0.0] * len(self.params)
         self._second = [0.0] * len(self.params)
 
-    def step(self):
+    def step(self) -> None:
         beta1, beta2 = self.betas
         steps = self.steps + 1
         step_size = self.lr / (1 - beta1 ** steps)
         correction2_sqrt = (1 - beta2 ** steps) ** 0.5
-        first, second, new_data = [], [], []
+        first: list[float] = []
+        second: list[float] = []
+        new_data: list[float] = []
         for p, m, v in zip(self.params, self._first, self._second):
             g = p.grad
             if self.weight_decay:
@@ -113,7 +120,7 @@ class Adam(Optimizer):
         self._apply(new_data)
 
 
-def _lerp(start, end, weight):
+def _lerp(start: float, end: float, weight: float) -> float:
     """start + weight * (end - start), rounded the way torch.lerp rounds it."""
     if weight < 0.5:
         return start + weight * (end - start)

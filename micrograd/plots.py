@@ -7,11 +7,13 @@ are written atomically, following micrograd.atomic's rules.
 """
 
 from collections.abc import Mapping, Sequence
+from typing import Any, Callable, Optional, Union
 
 import micrograd
 from micrograd import validate
 from micrograd._optional import require
-from micrograd.atomic import write_atomically
+from micrograd.atomic import FilePath, write_atomically
+from micrograd.engine import Value
 from micrograd.losses import predicted_class
 from micrograd.messages import brief_repr
 
@@ -21,7 +23,7 @@ __all__ = ['save_loss_curve', 'save_decision_boundary', 'EXTENSIONS']
 EXTENSIONS = {'.png': 'png', '.svg': 'svg', '.pdf': 'pdf'}
 
 
-def save_loss_curve(history, path):
+def save_loss_curve(history: Mapping[str, Sequence[float]], path: FilePath) -> None:
     """Plot history['loss'] (and history['accuracy'], if present) per epoch into path (.png .svg .pdf)."""
     Figure = require('matplotlib.figure', extra='train').Figure
 
@@ -43,7 +45,8 @@ def save_loss_curve(history, path):
     _save(figure, path, file_format)
 
 
-def save_decision_boundary(model, X, y, path, threshold=0.0, resolution=100):
+def save_decision_boundary(model: Callable[[list[float]], Union[Value, Sequence[Value]]], X: Sequence[Sequence[float]],
+                           y: Sequence[int], path: FilePath, threshold: float = 0.0, resolution: int = 100) -> None:
     """Colour the plane by the model's predicted class and scatter the labelled points into path (.png .svg .pdf).
 
     A one-output model predicts class 1 where its output exceeds `threshold`
@@ -70,15 +73,15 @@ def save_decision_boundary(model, X, y, path, threshold=0.0, resolution=100):
     _save(figure, path, file_format)
 
 
-def _grid_axis(X, column, resolution):
+def _grid_axis(X: Sequence[Sequence[float]], column: int, resolution: int) -> list[float]:
     low, high = min(p[column] for p in X) - 1, max(p[column] for p in X) + 1
     return [low + (high - low) * i / (resolution - 1) for i in range(resolution)]
 
 
-def _format(path):
+def _format(path: FilePath) -> Optional[str]:
     from micrograd.viz import output_format
     return output_format(path, EXTENSIONS)
 
 
-def _save(figure, path, file_format):
+def _save(figure: Any, path: FilePath, file_format: Optional[str]) -> None:
     write_atomically(path, lambda file: figure.savefig(file, format=file_format, dpi=100))

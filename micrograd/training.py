@@ -2,9 +2,10 @@
 
 import random
 import warnings
+from typing import Callable, Optional, Sequence
 
 import micrograd
-from micrograd import losses, optim, validate
+from micrograd import losses, nn, optim, validate
 from micrograd._optional import require
 
 
@@ -23,8 +24,10 @@ LOSSES = {
 }
 
 
-def fit(model, X, y, loss='hinge', optimizer=None, epochs=100, batch_size=None, l2=0.0,
-        lr_schedule=None, random_state=None, progress=True, compile=False):  # noqa: A002 - as torch's flag
+def fit(model: nn.Module, X: Sequence[Sequence[float]], y: Sequence[int], loss: str = 'hinge',
+        optimizer: Optional[optim.Optimizer] = None, epochs: int = 100, batch_size: Optional[int] = None, l2: float = 0.0,
+        lr_schedule: Optional[Callable[[int], float]] = None, random_state: Optional[int] = None,
+        progress: bool = True, compile: bool = False) -> dict[str, list[float]]:  # noqa: A002 - as torch's flag
     """Train model on (X, y) and return {'loss': [...], 'accuracy': [...]}, one entry per epoch.
 
     y holds class labels: 0/1 for 'hinge' (mapped to -1/1), 'binary_cross_entropy'
@@ -49,10 +52,10 @@ def fit(model, X, y, loss='hinge', optimizer=None, epochs=100, batch_size=None, 
     bar = tqdm(range(epochs), desc='training', unit='epoch', disable=not progress)
     with micrograd.enable_grad():  # training inside a no_grad() block still records the graph
         for _ in bar:
-            loss, accuracy = trainer.epoch()
-            history['loss'].append(loss)
+            epoch_loss, accuracy = trainer.epoch()
+            history['loss'].append(epoch_loss)
             history['accuracy'].append(accuracy)
-            bar.set_postfix(loss=f"{loss:.4f}", accuracy=f"{accuracy:.0%}")
+            bar.set_postfix(loss=f"{epoch_loss:.4f}", accuracy=f"{accuracy:.0%}")
     bar.close()
     return history
 
@@ -99,7 +102,7 @@ class _Trainer:
         if compile:
             self.objective = _compiled(self.objective, self.batch_size < len(X))
 
-    def epoch(self):
+    def epoch(self) -> tuple[float, float]:
         """One pass over the samples, shuffled when in batches: (mean loss, accuracy), each batch before its update."""
         if self.batch_size < len(self.order):
             self.rng.shuffle(self.order)

@@ -68,7 +68,7 @@ def choice(x: Any, name: str, options: Iterable[str]) -> str:
     return x
 
 
-def function(x: Any, name: str, expects: str = "a function") -> Callable:
+def function(x: Any, name: str, expects: str = "a function") -> Callable[..., Any]:
     """x if it can be called; `expects` says what kind of function, for the message."""
     if not callable(x):
         raise type_error(name, expects, x)
@@ -85,7 +85,8 @@ def items(x: Any, name: str, expects: str) -> List[Any]:
         raise type_error(name, expects, x) from None
 
 
-def _number_text(finite, at_least, above, below, at_most):
+def _number_text(finite: bool, at_least: Optional[float], above: Optional[float], below: Optional[float],
+                 at_most: Optional[float]) -> str:
     """What real() expects, in words: 'a finite number >= 0', 'a finite number in [0, 1)'."""
     noun = "a finite number" if finite else "a number"
     low = f"[{at_least:g}" if at_least is not None else f"({above:g}" if above is not None else None

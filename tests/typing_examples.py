@@ -10,9 +10,10 @@ what mypy is told it is.
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Iterator, TypeVar
+from typing import Iterator, Tuple, TypeVar, Union
 
 import torch
+from hypothesis.strategies import SearchStrategy
 from typing_extensions import assert_type
 
 import micrograd
@@ -20,7 +21,12 @@ import micrograd.export
 from micrograd import Value
 from micrograd.examples import Example, buy_apple
 from micrograd.expr import evaluate, parse_values
-from micrograd.nn import MLP
+from micrograd import data, losses, optim
+from micrograd.gradcheck import gradcheck
+from micrograd.nn import MLP, Layer, Neuron
+from micrograd.testing import Expression, expressions
+from micrograd.training import fit
+from micrograd.viz import Graph, Walkthrough, draw_dot, explain
 
 T = TypeVar('T')
 
@@ -91,6 +97,38 @@ def accepted_uses() -> None:
 
     model = MLP(2, [3, 1])
     assert_type(has(micrograd.export.to_torch(model), torch.nn.Sequential), torch.nn.Sequential)
+
+    # nn: a Neuron gives a Value; a Layer or MLP a Value for one output, else a list (as micrograd).
+    assert_type(has(model([1.0, x]), Value), Union[Value, list[Value]])
+    assert_type(has(MLP(2, [3, 2])([1, 2]), list), Union[Value, list[Value]])
+    assert_type(has(Layer(1, 1)(x), Value), Union[Value, list[Value]])
+    assert_type(has(Neuron(2, activation='tanh')((1.0, 2.0)), Value), Value)
+    assert_type(has(model.parameters(), list), list[Value])
+    assert_type(has(model.state_dict(), dict), dict[str, float])
+
+    # optim and losses.
+    sgd = assert_type(has(optim.SGD(model.parameters(), lr=0.1, momentum=0.9), optim.SGD), optim.SGD)
+    adam = assert_type(has(optim.Adam(model.parameters(), betas=(0.8, 0.99)), optim.Adam), optim.Adam)
+    assert_type(has(sgd.lr, float), float)
+    assert_type(has(adam.params, list), list[Value])
+    assert_type(has(losses.mse([x, 1.0], [0, 1.5]), Value), Value)
+    assert_type(has(losses.hinge([x, w], [1, -1]), Value), Value)
+    assert_type(has(losses.cross_entropy([x, w, 0.5], 2), Value), Value)
+    assert_type(has(losses.softmax([x, w]), list), list[Value])
+    assert_type(has(losses.predicted_class([x, w]), int), int)
+
+    # data, training, gradient checks.
+    X, labels = assert_type(has(data.make_moons(8, noise=0.1, random_state=0), tuple), Tuple[list[list[float]], list[int]])
+    assert_type(has(X[0][0], float), float)
+    assert_type(has(labels[0], int), int)
+    history = fit(MLP(2, [2, 1]), X, labels, optimizer=None, epochs=1, progress=False)
+    assert_type(has(history, dict), dict[str, list[float]])
+    assert_type(has(gradcheck(lambda a, b: (a * b).tanh(), [0.5, -1.0]), bool), bool)
+    assert_type(has(expressions(n_inputs=1), SearchStrategy), SearchStrategy[Expression])
+
+    # viz: draw_dot gives a Graph (a graphviz.Digraph: untyped, so its own methods are Any).
+    assert_type(has(draw_dot(y_root := (x * w).tanh()), Graph), Graph)
+    assert_type(has(explain(y_root), Walkthrough), Walkthrough)
     assert_type(has(micrograd.export.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 1, dtype=torch.float64))), MLP), MLP)
 
 
@@ -116,4 +154,12 @@ def rejected_uses(x: Value) -> None:
     micrograd.define_op('f', 1, _square_rule)  # type: ignore[arg-type]
     micrograd.sum(x)  # type: ignore[arg-type]
     evaluate("x", {'x': '2'})  # type: ignore[dict-item]
+    MLP(2, 3)  # type: ignore[arg-type]
+    MLP(2, [3])('12')  # type: ignore[arg-type]
+    optim.SGD([x], lr='0.1')  # type: ignore[arg-type]
+    optim.SGD(x, lr=0.1)  # type: ignore[arg-type]
+    losses.mse([x], ['1'])  # type: ignore[list-item]
+    data.make_moons('100')  # type: ignore[arg-type]
+    draw_dot(1.0)  # type: ignore[arg-type]
+    fit(MLP(2, [1]), [[1.0, 2.0]], [1], loss=1)  # type: ignore[arg-type]
     print(number, grads)

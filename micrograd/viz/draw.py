@@ -17,19 +17,29 @@ import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Optional, Sequence, Tuple, Union
 
 from micrograd import ops
 from micrograd._optional import require
-from micrograd.atomic import write_atomically
+from micrograd.atomic import FilePath, write_atomically
 from micrograd.engine import Value
 from micrograd.messages import PATH_LIMIT, brief_repr
 
 graphviz = require('graphviz', extra='viz')
 
+if TYPE_CHECKING:
+    from micrograd.examples import Example
+
+# What can be drawn: a Value, or an examples.Example (its root is drawn).
+Drawable = Union[Value, 'Example']
+# An element's SVG id as DOT attributes ({'id': ...}), or none at all.
+_Ident = Callable[[str], dict[str, str]]
+_Gradient = Optional[Callable[[Value], float]]
+
 RANKDIRS = ('LR', 'TB', 'RL', 'BT')
 FORMATS = ('svg', 'png', 'pdf')
 # File extension -> rendered format; '.dot' saves the DOT text itself.
-EXTENSIONS = {'.svg': 'svg', '.png': 'png', '.pdf': 'pdf', '.dot': None}
+EXTENSIONS: dict[str, Optional[str]] = {'.svg': 'svg', '.png': 'png', '.pdf': 'pdf', '.dot': None}
 
 INSTALL_HINT = (
     "Graphviz's 'dot' program was not found on PATH; install Graphviz to render graphs "
@@ -60,7 +70,7 @@ DOT_TIMEOUT = 60
 class GraphvizNotFound(graphviz.ExecutableNotFound):  # type: ignore[name-defined] # graphviz: require()d, untyped
     """Rendering needs Graphviz's `dot`; the message says how to install it."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         RuntimeError.__init__(self, INSTALL_HINT)
 
 
@@ -76,10 +86,10 @@ class LargeGraphWarning(UserWarning):
     """The graph's layout is so large that rendering it may take minutes."""
 
 
-def _explaining_failures(render):
+def _explaining_failures(render: Callable[..., Any]) -> Callable[..., Any]:
     """render, raising GraphvizNotFound or GraphvizFailed (one clear line) where Graphviz fails."""
     @functools.wraps(render)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return render(*args, **kwargs)
         except graphviz.ExecutableNotFound:
@@ -89,7 +99,7 @@ def _explaining_failures(render):
     return wrapper
 
 
-def _failure(stderr, status):
+def _failure(stderr: Union[bytes, str, None], status: int) -> 'GraphvizFailed':
     """GraphvizFailed with the first line dot wrote on stderr (bytes or str)."""
     if isinstance(stderr, bytes):
         stderr = stderr.decode('utf-8', 'replace')
@@ -105,7 +115,7 @@ class Graph(graphviz.Digraph):  # type: ignore[name-defined] # graphviz: require
     render() is graphviz's own (no time limit); its failures are one clear line.
     """
 
-    def __iter__(self, subgraph=False):
+    def __iter__(self, subgraph: bool = False) -> Iterator[str]:
         fast = not subgraph and layout_size(self) > FAST_LAYOUT
         attributes = {key: value for key, value in FAST_LAYOUT_ATTRIBUTES.items() if key not in self.graph_attr}
         lines = super().__iter__(subgraph=subgraph)
@@ -116,8 +126,10 @@ class Graph(graphviz.Digraph):  # type: ignore[name-defined] # graphviz: require
                 yield self._attr('graph', self._attr_list(None, kwargs=attributes))
                 fast = False
 
-    def pipe(self, format=None, renderer=None, formatter=None, neato_no_op=None, quiet=False, *,  # noqa: A002
-             engine=None, encoding=None, timeout=DOT_TIMEOUT):
+    def pipe(self, format: Optional[str] = None, renderer: Optional[str] = None,  # noqa: A002 - graphviz's name
+             formatter: Optional[str] = None, neato_no_op: Union[bool, int, None] = None, quiet: bool = False, *,
+             engine: Optional[str] = None, encoding: Optional[str] = None,
+             timeout: Optional[float] = DOT_TIMEOUT) -> Any:  # bytes; str when given an encoding
         """The graph rendered by dot, as graphviz's pipe(), stopped after timeout seconds (None: no limit).
 
         Raises GraphvizNotFound, GraphvizFailed, or GraphvizTimeout (also at once for
@@ -132,13 +144,14 @@ class Graph(graphviz.Digraph):  # type: ignore[name-defined] # graphviz: require
     render = _explaining_failures(graphviz.Digraph.render)
 
 
-def layout_size(graph):
+def layout_size(graph: Any) -> int:
     """The number of nodes dot's layout of graph needs (see FAST_LAYOUT); it predicts dot's time and memory.
 
     graph is a graphviz Digraph or Source; edge statements are read as graphviz writes them, one a line.
     """
     lines = graph.body if hasattr(graph, 'body') else graph.source.splitlines(keepends=True)
-    edges, labelled = [], False
+    edges: list[Tuple[str, str]] = []
+    labelled = False
     for line in lines:
         match = _EDGE_LINE.match(line)
         if match:
@@ -151,12 +164,12 @@ _ID = r'"(?:[^"\\]|\\.)*"|[^\s"\[\]]+'
 _EDGE_LINE = re.compile(rf'\t(?P<tail>{_ID}) -> (?P<head>{_ID})(?P<attributes>.*)', re.DOTALL)
 
 
-def _node_id(text):
+def _node_id(text: str) -> str:
     """A node's id without its port (n3:w -> n3)."""
     return text if text.startswith('"') else text.split(':')[0]
 
 
-def _layout_size(edges, ranks_per_edge):
+def _layout_size(edges: Sequence[Tuple[str, str]], ranks_per_edge: int) -> int:
     """Nodes + edges + 2 x ranks skipped, with each node ranked by its longest path to an output (as dot does)."""
     uses: dict[str, list[str]] = {}
     pending: dict[str, int] = {}
@@ -178,7 +191,8 @@ def _layout_size(edges, ranks_per_edge):
     return len(nodes) + len(edges) + 2 * max(skipped, 0)
 
 
-def run_dot(command, source, size, timeout=DOT_TIMEOUT, quiet=True):
+def run_dot(command: Sequence[str], source: bytes, size: int, timeout: Optional[float] = DOT_TIMEOUT,
+            quiet: bool = True) -> bytes:
     """dot's output for source (bytes), stopped after timeout seconds; one clear error for every failure.
 
     An interrupted or timed-out dot is killed and reaped before the exception
@@ -220,13 +234,13 @@ def run_dot(command, source, size, timeout=DOT_TIMEOUT, quiet=True):
     return output
 
 
-def _timeout(timeout, size):
+def _timeout(timeout: Optional[float], size: int) -> GraphvizTimeout:
     return GraphvizTimeout(f"Graphviz's dot did not finish the layout within {timeout:g} s and was stopped "
                            f"(the layout needs about {size:,} nodes); draw a smaller sub-expression, allow "
                            "more time, or save it as .dot")
 
 
-def _limit_cpu(pid, timeout):
+def _limit_cpu(pid: int, timeout: Optional[float]) -> None:
     """Let dot use at most timeout + 1 s of CPU time (SIGXCPU, then SIGKILL), where Linux's prlimit exists."""
     if timeout is None:
         return
@@ -242,7 +256,8 @@ STYLES = ('micrograd', 'book')
 GRADIENT_COLOR = '#c92a2a'  # the book-style drawing writes gradients in red, under the value
 
 
-def draw_dot(root, format='svg', rankdir='LR', show_grad=True, style='micrograd'):  # noqa: A002 - graphviz's name
+def draw_dot(root: Drawable, format: str = 'svg', rankdir: str = 'LR', show_grad: bool = True,  # noqa: A002 - graphviz's name
+             style: str = 'micrograd') -> Graph:
     """The graph that computed `root` (a Value or an examples.Example), as a graphviz.Digraph (inline in Jupyter).
 
     style='micrograd': each Value is a box with its label (if any), data and,
@@ -267,7 +282,7 @@ def draw_dot(root, format='svg', rankdir='LR', show_grad=True, style='micrograd'
     return graph
 
 
-def root_value(root, need):
+def root_value(root: object, need: str) -> Value:
     """The Value to show: root itself, or an examples.Example's root; TypeError (saying `need`) for anything else."""
     from micrograd.examples import Example
     if isinstance(root, Example):
@@ -288,13 +303,14 @@ class Marks:
     gradient that value sends back to its operand in that slot.
     """
 
-    shapes: dict = field(default_factory=dict)
-    inputs: dict = field(default_factory=dict)
-    texts: list = field(default_factory=list)
+    shapes: dict[Value, list[str]] = field(default_factory=dict)
+    inputs: dict[Value, list[str]] = field(default_factory=dict)
+    texts: list[Tuple[str, int, Tuple[Any, ...]]] = field(default_factory=list)
 
 
-def drawing(root, rankdir='LR', show_grad=True, style='micrograd', names=None, gradients=None, element_ids=False,
-            stacklevel=2):
+def drawing(root: Value, rankdir: str = 'LR', show_grad: bool = True, style: str = 'micrograd',
+            names: Optional[Mapping[Value, str]] = None, gradients: Optional[Mapping[Value, float]] = None,
+            element_ids: bool = False, stacklevel: int = 2) -> Tuple[Graph, Marks]:
     """(Graph, Marks) of root's graph; names: Value -> the name to show for it (the step-by-step page's names).
 
     A name shows where a label would be missing (micrograd style) and beside each op's circle (book style).
@@ -317,19 +333,20 @@ def drawing(root, rankdir='LR', show_grad=True, style='micrograd', names=None, g
     return graph, marks
 
 
-def _identify(element_id):
+def _identify(element_id: str) -> dict[str, str]:
     return {'id': element_id}
 
 
-def _anonymous(element_id):
+def _anonymous(element_id: str) -> dict[str, str]:
     return {}
 
 
-def _draw_boxes(graph, ids, gradient, names, marks, ident):
+def _draw_boxes(graph: Graph, ids: dict[Value, str], gradient: _Gradient, names: Mapping[Value, str], marks: Marks,
+                ident: _Ident) -> None:
     """micrograd's drawing: a box per Value, a small node per op; gradient: Value -> its gradient, or None."""
     show_grad = gradient is not None
     for value, name in ids.items():
-        shown = gradient(value) if show_grad else None
+        shown = gradient(value) if gradient is not None else None
         graph.node(name, _value_label(value, shown, names.get(value)), shape='none', margin='0', **ident(name))
         marks.shapes[value] = [name]
         marks.texts.append((name, -2 if show_grad else -1, ('data', value)))
@@ -348,10 +365,11 @@ def _draw_boxes(graph, ids, gradient, names, marks, ident):
                 marks.inputs[value].append(edge)
 
 
-def _draw_book(graph, ids, gradient, names, marks, ident):
+def _draw_book(graph: Graph, ids: dict[Value, str], gradient: _Gradient, names: Mapping[Value, str], marks: Marks,
+               ident: _Ident) -> None:
     """The book's figures: a circle per op, an arrow per use of a Value, numbers on the arrows."""
     graph.edge_attr.update(fontname='Helvetica')
-    sources = {}  # where the arrows carrying each Value start
+    sources: dict[Value, str] = {}  # where the arrows carrying each Value start
     root = next(iter(ids))
     for value, name in ids.items():
         if value._operands:
@@ -393,12 +411,12 @@ def _draw_book(graph, ids, gradient, names, marks, ident):
 _END = {'shape': 'none', 'width': '0', 'height': '0', 'margin': '0.04'}
 
 
-def _end_label(value, names):
+def _end_label(value: Value, names: Mapping[Value, str]) -> str:
     name = value.label or names.get(value, '')
     return f'<{_html(str(name))}>' if name else ''
 
 
-def _shares(value, gradient):
+def _shares(value: Value, gradient: float) -> Optional[Sequence[float]]:
     """What value sends back to each operand slot (the engine's rule on its gradient), or None if it has no rule."""
     if not value._operands or type(value._operation) is str:
         return None
@@ -409,7 +427,8 @@ def _shares(value, gradient):
         return None
 
 
-def _arrow(graph, tail, head, above, below, key, slot_name, ident, arrowhead='normal'):
+def _arrow(graph: Graph, tail: str, head: str, above: float, below: Optional[float], key: str, slot_name: Optional[str],
+           ident: _Ident, arrowhead: str = 'normal') -> list[str]:
     """An arrow tail -> head with `above` written over its middle and `below` under it; the ids of its 3 pieces.
 
     The numbers are a node of their own that both halves of the arrow pass
@@ -427,7 +446,7 @@ def _arrow(graph, tail, head, above, below, key, slot_name, ident, arrowhead='no
     return [f'{key}t', middle, f'{key}h']
 
 
-def _slot_names(value):
+def _slot_names(value: Value) -> Sequence[Optional[str]]:
     """An edge label per operand naming its place where the order matters (the op's edge labels), else None each."""
     count, operation = len(value._operands), value._operation
     if count < 2:
@@ -437,7 +456,7 @@ def _slot_names(value):
     return [str(i) for i in range(count)]  # an op of the user's: operands by position
 
 
-def _number_nodes(root):
+def _number_nodes(root: Value) -> dict[Value, str]:
     """Every Value reachable from root -> 'n0', 'n1', ..., in breadth-first order (no recursion)."""
     ids = {root: 'n0'}
     queue = [root]
@@ -449,7 +468,7 @@ def _number_nodes(root):
     return ids
 
 
-def _value_label(value, grad, name=None):
+def _value_label(value: Value, grad: Optional[float], name: Optional[str] = None) -> str:
     """A Value's box: its label (or, in italics, the name it is given), data and grad (None: not shown)."""
     cells = [_html(str(value.label))] if value.label else [f'<I>{_html(name)}</I>'] if name else []
     cells.append(f'data {format_number(value.data)}')
@@ -459,7 +478,7 @@ def _value_label(value, grad, name=None):
     return f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4"><TR>{row}</TR></TABLE>>'
 
 
-def format_number(x):
+def format_number(x: float) -> str:
     """A readable number: up to 4 decimals, no trailing zeros ('220', '0.7071', '-1.5', '1.2346e-07')."""
     if math.isnan(x):
         return 'nan'
@@ -471,11 +490,11 @@ def format_number(x):
     return _strip_zeros(f'{x:.4f}')
 
 
-def _strip_zeros(number):
+def _strip_zeros(number: str) -> str:
     return number.rstrip('0').rstrip('.') if '.' in number else number
 
 
-def _html(text):
+def _html(text: str) -> str:
     r"""Text for an HTML-like Graphviz label, shown verbatim and never as markup.
 
     '\n' (or '\r\n') starts a new line; an empty line keeps its height (a
@@ -491,19 +510,19 @@ def _html(text):
     return '<BR/>'.join(_html_line(line) if line else '&#160;' for line in lines)
 
 
-def _html_line(line):
+def _html_line(line: str) -> str:
     escaped = html.escape(''.join(map(_visible, line)))
     return escaped.replace('\\', '\\\\')
 
 
-def _visible(char):
+def _visible(char: str) -> str:
     """The character itself, or its Python escape where it would be invisible, a line break or invalid XML."""
     if unicodedata.category(char) not in ('Cc', 'Cs', 'Zl', 'Zp') and char not in '\ufffe\uffff':
         return char
     return ascii(char)[1:-1]
 
 
-def save(graph, path, timeout=DOT_TIMEOUT):
+def save(graph: Any, path: FilePath, timeout: Optional[float] = DOT_TIMEOUT) -> None:
     """Write graph (any graphviz graph) to path in the format its extension names (.svg .png .pdf .dot), atomically.
 
     '.dot' writes the DOT text and needs no Graphviz. dot's messages are not
@@ -521,7 +540,7 @@ def save(graph, path, timeout=DOT_TIMEOUT):
     write_atomically(path, lambda file: file.write(data))
 
 
-def output_format(path, extensions=None):
+def output_format(path: FilePath, extensions: Optional[Mapping[str, Optional[str]]] = None) -> Optional[str]:
     """The format a file name asks for: 'svg', 'png', 'pdf', or None for DOT text (.dot).
 
     extensions maps each accepted extension to its format (default EXTENSIONS).

@@ -10,12 +10,12 @@ and the contribution (what the engine actually added).
 import html
 import re
 from dataclasses import dataclass
-from typing import Any, List, NamedTuple, Tuple
+from typing import Any, List, Mapping, NamedTuple, Sequence, Tuple
 
 from micrograd import autodiff, ops
-from micrograd.atomic import write_atomically
+from micrograd.atomic import FilePath, write_atomically
 from micrograd.engine import Value
-from micrograd.viz.draw import format_number, root_value
+from micrograd.viz.draw import Drawable, format_number, root_value
 
 __all__ = ['explain', 'Walkthrough', 'Step', 'Send']
 
@@ -37,11 +37,11 @@ class Step:
     value: float
     sends: Tuple[Send, ...] = ()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Step({self.phase}, {self.node!r}, value={self.value!r}, sends={len(self.sends)})"
 
 
-def explain(root, style: str = 'micrograd') -> 'Walkthrough':
+def explain(root: Drawable, style: str = 'micrograd') -> 'Walkthrough':
     """Every step of root's forward and backward pass (root: a Value or an examples.Example).
 
     style picks the drawing on the page: 'micrograd' (boxes) or 'book' (the
@@ -56,7 +56,7 @@ def explain(root, style: str = 'micrograd') -> 'Walkthrough':
     return Walkthrough(root, forward + backward, style)
 
 
-def _backward_step(node, upstream, gradients):
+def _backward_step(node: Value, upstream: float, gradients: Sequence[float]) -> Step:
     if not node._operands:
         return Step('backward', node, upstream)
     locals_ = autodiff.operand_gradients(node, 1.0, False)  # the rule at upstream 1: d node / d operand
@@ -65,9 +65,10 @@ def _backward_step(node, upstream, gradients):
         for operand, local, contribution in zip(node._operands, locals_, gradients)))
 
 
-def _topological_order(root):
+def _topological_order(root: Value) -> list[Value]:
     """Operands before results, each operand list left to right (micrograd's build_topo, without recursion)."""
-    order, seen = [], {root}
+    order: list[Value] = []
+    seen = {root}
     stack = [(root, iter(root._operands))]
     while stack:
         node, operands = stack[-1]
@@ -85,7 +86,7 @@ def _topological_order(root):
 class Walkthrough:
     """The steps of one graph's forward and backward pass; `to_html()` / `save()` make the page that plays them."""
 
-    def __init__(self, root: Value, steps: List[Step], style: str = 'micrograd'):
+    def __init__(self, root: Value, steps: List[Step], style: str = 'micrograd') -> None:
         self.root = root
         self.steps = steps
         self.style = style
@@ -104,7 +105,7 @@ class Walkthrough:
         return [(step, slot, send) for step in self.backward_steps
                 for slot, send in enumerate(step.sends) if send.operand is node]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"<Walkthrough of {self.names[self.root]}: {len(self.forward_steps)} forward and "
                 f"{len(self.backward_steps)} backward steps>")
 
@@ -113,18 +114,18 @@ class Walkthrough:
         from micrograd.viz import page
         return page.render(self)
 
-    def save(self, path) -> None:
+    def save(self, path: FilePath) -> None:
         """Write the page to path atomically (the file is complete or not there)."""
         data = self.to_html().encode('utf-8')
         write_atomically(path, lambda file: file.write(data))
 
-    def _repr_html_(self):
+    def _repr_html_(self) -> str:
         """Jupyter: the page in a sandboxed frame, so its script, ids and arrow keys stay its own."""
         return (f'<iframe srcdoc="{html.escape(self.to_html(), quote=True)}" sandbox="allow-scripts" '
                 f'style="width: 100%; height: 880px; resize: vertical; border: 1px solid #ddd; border-radius: 6px" '
                 f'title="{html.escape(repr(self))}"></iframe>')
 
-    def page_data(self):
+    def page_data(self) -> dict[str, Any]:
         """Everything the page shows, as plain JSON-ready data (numbers already formatted as in draw_dot)."""
         nodes = [step.node for step in self.forward_steps]
         index = {node: i for i, node in enumerate(nodes)}
@@ -145,10 +146,11 @@ class Walkthrough:
         }
 
 
-def _names(nodes):
+def _names(nodes: Sequence[Value]) -> dict[Value, str]:
     """A name for every node: its label, else t1, t2, ... in forward order (the output: 'out'), never a label taken."""
     taken = {str(node.label) for node in nodes if node.label}
-    names, count = {}, 0
+    names: dict[Value, str] = {}
+    count = 0
     for node in nodes:
         if node.label:
             names[node] = str(node.label)
@@ -162,9 +164,9 @@ def _names(nodes):
     return names
 
 
-def _node_data(node, names, index):
+def _node_data(node: Value, names: Mapping[Value, str], index: Mapping[Value, int]) -> dict[str, Any]:
     operands = node._operands
-    data = {'name': names[node], 'data': format_number(node.data), 'op': node._op if operands else '',
+    data: dict[str, Any] = {'name': names[node], 'data': format_number(node.data), 'op': node._op if operands else '',
             'operands': [index[operand] for operand in operands]}
     if not operands:
         return data
@@ -185,7 +187,7 @@ def _node_data(node, names, index):
 _NAME = re.compile(r'(?<!\w)[A-Za-z_]\w*(?!\w|\s*\()')  # a whole name that is not a function being called
 
 
-def _substitute(expression, letters, texts, numbers=False):
+def _substitute(expression: str, letters: Sequence[str], texts: Sequence[str], numbers: bool = False) -> str:
     """expression with each operand letter replaced by its text: ('a * b', (a, b), (apple, tax)) -> 'apple * tax'.
 
     numbers: the texts are numbers, and a negative one gets parentheses unless it is a call's whole
@@ -193,7 +195,7 @@ def _substitute(expression, letters, texts, numbers=False):
     """
     by_letter = dict(zip(letters, texts))
 
-    def replace(match):
+    def replace(match: 're.Match[str]') -> str:
         text = by_letter.get(match.group(), match.group())
         before, after = expression[:match.start()].rstrip()[-1:], expression[match.end():].lstrip()[:1]
         argument = before in ('(', ',') and after in (')', ',')

@@ -7,6 +7,9 @@ gives None, and Jupyter shows the plain text repr instead. (Without the
 graphviz package this module cannot be imported: callers catch ImportError.)
 """
 
+from typing import Optional
+
+from micrograd.engine import Value
 from micrograd.viz.draw import GraphvizFailed, GraphvizNotFound, draw_dot
 
 __all__ = ['graph_html', 'INLINE_LIMIT']
@@ -15,7 +18,7 @@ __all__ = ['graph_html', 'INLINE_LIMIT']
 INLINE_LIMIT = 150
 
 
-def graph_html(root):
+def graph_html(root: Value) -> Optional[str]:
     """root's draw_dot drawing as inline SVG markup, or None where it would be slow or cannot be made."""
     if _more_values_than(root, INLINE_LIMIT):
         return None
@@ -26,7 +29,7 @@ def graph_html(root):
     return svg[svg.index('<svg'):]
 
 
-def _more_values_than(root, limit):
+def _more_values_than(root: Value, limit: int) -> bool:
     """Whether more than limit Values are reachable from root; stops counting at limit + 1."""
     seen = {root}
     stack = [root]

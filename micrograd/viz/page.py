@@ -14,8 +14,12 @@ import html
 import json
 import re
 from importlib import resources
+from typing import TYPE_CHECKING, Any, Optional, Tuple
 
-from micrograd.viz.draw import GraphvizFailed, GraphvizNotFound, drawing
+from micrograd.viz.draw import GraphvizFailed, GraphvizNotFound, Marks, drawing
+
+if TYPE_CHECKING:
+    from micrograd.viz.explain import Walkthrough
 
 __all__ = ['render', 'build', 'DRAW_LIMIT']
 
@@ -26,12 +30,12 @@ DRAW_LIMIT = 300
 _PLACEHOLDER = re.compile(r'@@(\w+)@@')
 
 
-def render(walkthrough):
+def render(walkthrough: 'Walkthrough') -> str:
     """The page's HTML text."""
     return build(walkthrough)[0]
 
 
-def build(walkthrough):
+def build(walkthrough: 'Walkthrough') -> Tuple[str, Optional[str]]:
     """(the page's HTML text, None or the note saying why the page has no drawing)."""
     svg, marks, note = _drawing(walkthrough)
     data = walkthrough.page_data()
@@ -47,7 +51,7 @@ def build(walkthrough):
     return _PLACEHOLDER.sub(lambda match: fields[match.group(1)], _asset('page.html')), note
 
 
-def _drawing(walkthrough):
+def _drawing(walkthrough: 'Walkthrough') -> Tuple[Optional[str], Optional[Marks], Optional[str]]:
     """(SVG element text, Marks, None), or (None, None, why not) where the graph cannot be drawn well."""
     count = len(walkthrough.forward_steps)
     if count > DRAW_LIMIT:
@@ -64,7 +68,7 @@ def _drawing(walkthrough):
     return svg[svg.index('<svg'):], marks, None
 
 
-def _marks_data(marks, data, walkthrough):
+def _marks_data(marks: Marks, data: dict[str, Any], walkthrough: 'Walkthrough') -> dict[str, Any]:
     """The drawing's element ids per node (by the page's node numbers) and when each number appears."""
     index = {step.node: i for i, step in enumerate(walkthrough.forward_steps)}
     nodes = data['nodes']
@@ -81,15 +85,15 @@ def _marks_data(marks, data, walkthrough):
             'texts': [[element, position, reveal[what[0]](what)] for element, position, what in marks.texts]}
 
 
-def _asset(name):
+def _asset(name: str) -> str:
     return resources.files('micrograd.viz').joinpath('page_assets').joinpath(name).read_text(encoding='utf-8')
 
 
-def _hash(text):
+def _hash(text: str) -> str:
     return 'sha256-' + base64.b64encode(hashlib.sha256(text.encode('utf-8')).digest()).decode('ascii')
 
 
-def _data_json(data):
+def _data_json(data: dict[str, Any]) -> str:
     """JSON safe inside a <script> element: no '<', '>' or '&' that could end it or start markup."""
     text = json.dumps(data, ensure_ascii=False, separators=(',', ':'), allow_nan=False)
     return (text.replace('<', '\\u003c').replace('>', '\\u003e').replace('&', '\\u0026')
