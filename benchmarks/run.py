@@ -150,7 +150,7 @@ def training_step(reference_engine, reference_nn, rounds):
     step = micrograd.compile(compile_bench.demo_loss(compiled_model))
     runs = {
         "this project": lambda: demo_step(ours, X, y, micrograd.Value),
-        "this project, compiled": lambda: compile_bench.compiled_step(step, compiled_model, X, y),
+        "this project, compiled": lambda: compile_bench.sgd_step(step, compiled_model, X, y),
         "micrograd 0.1.0": lambda: demo_step(theirs, X, y, reference_engine.Value),
         "PyTorch, 0-d tensors": lambda: torch_scalar_step(scalar, X, y),
         "PyTorch, matrices": lambda: torch_vector_step(vector, X_tensor, y_tensor),

@@ -547,3 +547,18 @@ def test_static_arguments_reach_fn_as_they_are_and_each_value_is_its_own_trace()
         compiled([1.0], [0])
     with pytest.raises(ValueError, match="static_argnums must be argument positions"):
         micrograd.compile(abs, static_argnums=('labels',))
+
+
+def test_numpy_arrays_are_arguments_like_nested_lists():
+    import numpy as np
+
+    w = Value(0.5)
+    compiled = micrograd.compile(lambda X, c: micrograd.sum(micrograd.dot([w, w], row) for row in X) * c)
+    X = np.array([[1.0, 2.0], [3.0, -4.0], [0.5, 0.25]])
+    out = compiled(X, np.float64(2.0))
+    out.backward()
+    assert out.data == pytest.approx(0.5 * X.sum() * 2.0) and w.grad == pytest.approx(X.sum() * 2.0)
+    assert compiled(X * 2, 2.0).data == pytest.approx(0.5 * X.sum() * 4.0) and compiled.traces == 1
+    assert compiled(X.tolist(), 2.0).data == pytest.approx(0.5 * X.sum() * 2.0)  # lists: another structure
+    with pytest.raises(TypeError, match=r"argument 0 is ndarray"):
+        compiled(np.array(['a', 'b']), 1.0)

@@ -14,13 +14,14 @@ import numpy as np
 
 from micrograd.engine import Value
 
-__all__ = ['NUMBER', 'VALUE', 'STATIC', 'ROWS', 'describe', 'build', 'items', 'count', 'flatten_result',
+__all__ = ['NUMBER', 'VALUE', 'STATIC', 'ROWS', 'NDARRAY', 'describe', 'build', 'items', 'count', 'flatten_result',
            'rebuild_result']
 
 NUMBER = 'number'
 VALUE = 'Value'
 STATIC = 'static'  # (STATIC, type, value): an argument passed to fn as it is, part of the key
 ROWS = 'rows'  # (type, ROWS, row type, lengths): rows of numbers, all of one type
+NDARRAY = 'ndarray'  # (NDARRAY, shape): a numpy array of numbers, given to fn as nested lists
 _PLAIN = frozenset({float, int})
 _SEQUENCES = (list, tuple)
 
@@ -31,16 +32,41 @@ def describe(args, static=frozenset()):
 
     Arguments at the positions in `static` are part of the key themselves (they must be hashable).
     Rows of rows are taken on trust first and checked by numpy's conversion; anything unusual is
-    described again number by number, which also says where a wrong argument is.
+    described again number by number, which also says where a wrong argument is. numpy arrays
+    are taken as they are (and reach fn as nested lists of Values).
     """
     for checked in (False, True):
-        numbers_, values = [], []
+        numbers_, values = _Numbers(), []
         key = tuple(_static(arg, i) if i in static else _describe(arg, numbers_, values, f"argument {i}", checked)
                     for i, arg in enumerate(args))
-        array = np.array(numbers_) if not checked else np.array(numbers_, dtype=np.float64)
-        if checked or (array.ndim == 1 and array.dtype.kind in 'fiub'):
-            return key, array.astype(np.float64, copy=False), values
+        array = numbers_.array(checked)
+        if array is not None:
+            return key, array, values
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+class _Numbers:
+    """The numbers of a call in order: Python numbers in lists, numpy arrays as they came."""
+
+    def __init__(self):
+        self.pieces = [[]]
+        self.append, self.extend = self.pieces[-1].append, self.pieces[-1].extend
+
+    def add_array(self, array):
+        self.pieces += [array.ravel(), []]
+        self.append, self.extend = self.pieces[-1].append, self.pieces[-1].extend
+
+    def array(self, checked):
+        """All of them as one float64 array; None where a list held something other than numbers (unchecked)."""
+        parts = []
+        for piece in self.pieces:
+            if isinstance(piece, list):
+                piece = np.array(piece, dtype=np.float64) if checked else np.array(piece)
+                if piece.ndim != 1 or piece.dtype.kind not in 'fiub':
+                    return None
+            parts.append(piece)
+        return np.concatenate(parts).astype(np.float64, copy=False) if len(parts) > 1 else parts[0].astype(
+            np.float64, copy=False)
 
 
 def _static(arg, i):
@@ -78,8 +104,12 @@ def _describe(x, numbers_, values, where, checked):
     if isinstance(x, numbers.Real):
         numbers_.append(x)
         return NUMBER
-    if hasattr(x, 'ndim') and hasattr(x, 'tolist') and not isinstance(x, (str, bytes)):  # a numpy array
-        return _describe(x.tolist(), numbers_, values, where, checked)
+    if isinstance(x, np.ndarray) and x.dtype.kind in 'fiub':
+        if not x.ndim:
+            numbers_.append(x.item())
+            return NUMBER
+        numbers_.add_array(x)
+        return NDARRAY, x.shape
     raise TypeError(f"a compiled function takes numbers, lists or tuples of numbers, and Values; "
                     f"{where} is {type(x).__name__}: {x!r:.60}")
 
@@ -97,11 +127,15 @@ def _build(key, numbers_, values, number_leaf, value_leaf):
         return value_leaf(next(values))
     if key[0] == STATIC:
         return key[2]
-    return key[0](_build(part, numbers_, values, number_leaf, value_leaf) for part in items(key))
+    container = list if key[0] == NDARRAY else key[0]
+    return container(_build(part, numbers_, values, number_leaf, value_leaf) for part in items(key))
 
 
 def items(key):
     """The keys of the items of a list or tuple's key."""
+    if key[0] == NDARRAY:
+        shape = key[1]
+        return [NUMBER] * shape[0] if len(shape) == 1 else [(NDARRAY, shape[1:])] * shape[0]
     if key[1] == ROWS:
         return [(key[2], n) for n in key[3]]
     return [NUMBER] * key[1] if isinstance(key[1], int) else list(key[1])

@@ -14,6 +14,7 @@ trace's comparisons too, and refuses arguments for which they come out
 differently.
 """
 
+import numpy as np
 import torch
 
 from micrograd.compiler import structure
@@ -80,6 +81,8 @@ class TorchFunction(torch.nn.Module):
             if type(arg) is not key[1] or arg != key[2]:
                 raise ValueError(f"{where} is static: the trace was made with {key[2]!r:.60}, got {arg!r:.60}")
             return
+        if isinstance(arg, np.ndarray):
+            arg = torch.from_numpy(arg)
         if isinstance(arg, torch.Tensor):
             count = structure.count(key)
             if structure.count(key, structure.VALUE) or arg.numel() != count:
@@ -89,7 +92,8 @@ class TorchFunction(torch.nn.Module):
             return
         items = structure.items(key)
         if not isinstance(arg, (list, tuple)) or len(arg) != len(items):
-            raise ValueError(f"{where}: expected a {key[0].__name__} of {len(items)} (or a tensor), got {arg!r:.60}")
+            expected = 'list' if key[0] == structure.NDARRAY else key[0].__name__
+            raise ValueError(f"{where}: expected a {expected} of {len(items)} (or a tensor), got {arg!r:.60}")
         for i, (item_key, item) in enumerate(zip(items, arg)):
             self._flatten(item_key, item, inputs, arguments, f"{where}[{i}]")
 
