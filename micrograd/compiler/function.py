@@ -111,7 +111,7 @@ class Compiled:
         self._traced_in_a_row += 1
         with tracing.recording() as recorder:
             result = self._fn(*traced_args)
-        leaves = []
+        leaves: list = []
         template = structure.flatten_result(result, leaves)
         graph = TracedGraph(recorder, inputs, stand_ins, leaves, self._name)
         del recorder
@@ -140,7 +140,7 @@ class Compiled:
         if not self._traces:
             return f"{self._name}: not traced yet" if self.refusal is None else f"{self._name}: {self.refusal}"
         program = self._traces[0].program
-        kinds = {}
+        kinds: dict = {}
         for _, kernel in program.kernels:
             kinds[kernel.kind] = kinds.get(kernel.kind, 0) + 1
         checks = sum(len(results) for _, _, _, results in program.plan.comparisons)

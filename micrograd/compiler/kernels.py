@@ -9,6 +9,7 @@ matters where a local derivative is infinite).
 """
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -149,7 +150,8 @@ class GemmKernel:
         self.rows, self.columns = reader(group.rows), reader(group.columns)
         self.add_rows, self.add_columns = _adder(backend, group.rows, needs_grad), _adder(
             backend, group.columns, needs_grad)
-        self.bias_kind, bias_slots = group.bias or (None, None)
+        bias: Any = group.bias or (None, None)
+        self.bias_kind, bias_slots = bias
         if self.bias_kind is not None:
             self.bias, self.add_bias = reader(bias_slots), _adder(backend, bias_slots, needs_grad)
 

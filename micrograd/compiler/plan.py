@@ -104,13 +104,16 @@ class Plan:
     whether a slot depends on a Value argument or a captured Value.
     """
 
+    size: int  # set from the builder's results in __init__
+    groups: list
+
     def __init__(self, graph):
         builder = _Builder(graph)
         self.__dict__.update(builder.finish())
 
     def reachable(self, slot):
         """Which slots the result in `slot` depends on (the nodes backward() from it would visit)."""
-        reach = np.zeros(self.size, dtype=bool)
+        reach = np.zeros(self.size, dtype=np.bool_)
         reach[slot] = True
         for start, stop, group in reversed(self.groups):
             out = reach[start:stop]
@@ -121,7 +124,10 @@ class Plan:
 
 class _Builder:
     def __init__(self, graph):
-        self.codes, self.local, self.constant_values, self.captured_values = [], [], {}, {}
+        self.codes: list = []
+        self.local: list = []
+        self.constant_values: dict = {}
+        self.captured_values: dict = {}
         self.counts = [0] * 5
         index = {}
         for values, code in ((graph.inputs, _INPUTS), (graph.arguments, _ARGUMENTS),
@@ -183,7 +189,7 @@ class _Builder:
                         folded.add(chained)
                         break
         self.folded = len(folded)
-        units = {}
+        units: dict = {}
         for i, row in operands.items():
             op = operation[i]
             if i in folded:
@@ -210,7 +216,7 @@ class _Builder:
         codes = self.codes
         level = [0] * len(codes)
         needs = [code in (_ARGUMENTS, _CAPTURED) for code in codes]
-        groups = {}
+        groups: dict = {}
         for i, (kind, op, reads) in self.units.items():  # operands first
             level[i] = 1 + max(map(level.__getitem__, reads)) if reads else 1
             needs[i] = any(map(needs.__getitem__, reads))
@@ -241,7 +247,7 @@ class _Builder:
         captured = [None] * self.counts[_CAPTURED]
         for i, value in self.captured_values.items():
             captured[self.local[i]] = value
-        comparisons = {}
+        comparisons: dict = {}
         for symbol, a, b, result in self.comparisons:
             comparisons.setdefault(symbol, []).append((slot[a], slot[b], result))
         return {
@@ -265,7 +271,9 @@ class _Builder:
         if len(members) < _SMALLEST_PRODUCT:
             return None
         pairs = len(self.units[members[0]][2]) // 2
-        row_of, column_of, node_at = {}, {}, {}
+        row_of: dict = {}
+        column_of: dict = {}
+        node_at: dict = {}
         for i in members:
             reads = self.units[i][2]
             cell = (row_of.setdefault(tuple(reads[pairs:2 * pairs]), len(row_of)),

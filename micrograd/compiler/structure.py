@@ -36,7 +36,8 @@ def describe(args, static=frozenset()):
     are taken as they are (and reach fn as nested lists of Values).
     """
     for checked in (False, True):
-        numbers_, values = _Numbers(), []
+        numbers_ = _Numbers()
+        values: list = []
         key = tuple(_static(arg, i) if i in static else _describe(arg, numbers_, values, f"argument {i}", checked)
                     for i, arg in enumerate(args))
         array = numbers_.array(checked)
@@ -49,7 +50,7 @@ class _Numbers:
     """The numbers of a call in order: Python numbers in lists, numpy arrays as they came."""
 
     def __init__(self):
-        self.pieces = [[]]
+        self.pieces: list = [[]]
         self.append, self.extend = self.pieces[-1].append, self.pieces[-1].extend
 
     def add_array(self, array):
@@ -61,9 +62,10 @@ class _Numbers:
         parts = []
         for piece in self.pieces:
             if isinstance(piece, list):
-                piece = np.array(piece, dtype=np.float64) if checked else np.array(piece)
-                if piece.ndim != 1 or piece.dtype.kind not in 'fiub':
+                numbers = np.array(piece, dtype=np.float64) if checked else np.array(piece)
+                if numbers.ndim != 1 or numbers.dtype.kind not in 'fiub':
                     return None
+                piece = numbers
             parts.append(piece)
         return np.concatenate(parts).astype(np.float64, copy=False) if len(parts) > 1 else parts[0].astype(
             np.float64, copy=False)

@@ -47,7 +47,8 @@ class TorchFunction(torch.nn.Module):
     def forward(self, *args):
         if len(args) != len(self._key):
             raise TypeError(f"{self._name} takes {len(self._key)} argument(s), got {len(args)}")
-        inputs, arguments = [], []
+        inputs: list = []
+        arguments: list = []
         for i, (key, arg) in enumerate(zip(self._key, args)):
             self._flatten(key, arg, inputs, arguments, f"argument {i}")
         parts = [self._tensor(inputs), self._tensor(arguments), self.params, self.constants]

@@ -100,11 +100,11 @@ def recording():
         raise RuntimeError("this thread is already tracing a function")
     with _install_lock:
         if not _tracing_threads:
-            Value.data = _WATCHED_DATA
-            engine._comparison_hook = _record_comparison
+            Value.data = _WATCHED_DATA  # type: ignore[misc, assignment] # a property over the slot, while tracing
+            engine._comparison_hook = _record_comparison  # type: ignore[assignment] # the hook's place
         _tracing_threads += 1
     recorder = Recorder()
-    _state.recorder = recorder
+    _state.recorder = recorder  # type: ignore[assignment] # per thread: None or the recorder
     try:
         with grad_mode.enable_grad():
             yield recorder
@@ -113,5 +113,5 @@ def recording():
         with _install_lock:
             _tracing_threads -= 1
             if not _tracing_threads:
-                Value.data = _DATA_SLOT
+                Value.data = _DATA_SLOT  # type: ignore[misc]
                 engine._comparison_hook = None
