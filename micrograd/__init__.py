@@ -29,8 +29,9 @@ _LAZY = {
     "compile": "micrograd.compiler",
 }
 
+# `import *` brings no name that would shadow a builtin: micrograd.compile and micrograd.sum stay attributes.
 __all__ = ["Value", "define_op", "dot", "grad", "no_grad", "enable_grad", "is_grad_enabled", "micrograd_style",
-           "gradcheck", "check_grads", "GradcheckError", *_LAZY]
+           "gradcheck", "check_grads", "GradcheckError", *(name for name in _LAZY if name != "compile")]
 
 
 def __getattr__(name: str) -> Any:

@@ -31,7 +31,7 @@ except ModuleNotFoundError as error:
 
 from micrograd.compiler.function import Compiled, CompileWarning
 
-__all__ = ['compile', 'Compiled', 'CompileWarning']
+__all__ = ['Compiled', 'CompileWarning']  # and compile(), used as micrograd.compile: never star-imported over the builtin
 
 
 def compile(fn=None, backend='numpy', *, max_traces=8, static_argnums=()):  # noqa: A001 - as torch.compile
