@@ -112,9 +112,13 @@ def read_regular_file(path: FilePath, limit: int, what: str = 'file') -> bytes:
     """
     path = os.fspath(path)
     handle = os.open(path, os.O_RDONLY | getattr(os, 'O_NONBLOCK', 0) | getattr(os, 'O_CLOEXEC', 0))
-    with os.fdopen(handle, 'rb') as file:
+    try:  # before fdopen, which would name the descriptor instead of the path for a directory
         status = os.fstat(handle)
         _refuse_irregular(status, path)
+    except BaseException:
+        os.close(handle)
+        raise
+    with os.fdopen(handle, 'rb') as file:
         if status.st_size > limit:
             raise ValueError(f"{path}: the {what} has {status.st_size:,} bytes, more than the {limit:,} "
                              f"micrograd reads")

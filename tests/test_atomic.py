@@ -353,3 +353,10 @@ def test_reading_refuses_a_file_above_the_limit_before_reading_it(tmp_path):
     with pytest.raises(ValueError, match='the model file has 101 bytes, more than the 100 micrograd reads'):
         read_regular_file(tmp_path / 'big', 100, 'model file')
     assert read_regular_file(tmp_path / 'big', 101) == b'x' * 101
+
+
+def test_reading_a_directory_names_the_path_not_a_file_descriptor(tmp_path):
+    from micrograd import nn
+    with pytest.raises(IsADirectoryError) as error:
+        nn.load(tmp_path)
+    assert str(tmp_path) in str(error.value)
