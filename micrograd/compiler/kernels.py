@@ -152,6 +152,8 @@ class GemmKernel:
         self.bias_kind, bias_slots = group.bias or (None, None)
         if self.bias_kind is not None:
             self.bias, self.add_bias = reader(bias_slots), _adder(backend, bias_slots, needs_grad)
+            # Sums over rows or columns as products with ones: a quarter of the time of .sum(axis) here.
+            self.ones = backend.array(np.ones(self.shape[0 if self.bias_kind == 'column' else 1]))
 
     def forward(self, xp, values):
         product = self.rows(values) @ self.columns(values).T
@@ -167,7 +169,8 @@ class GemmKernel:
         if self.add_columns is not None:
             self.add_columns(grads, g.T @ self.rows(values))
         if self.bias_kind is not None and self.add_bias is not None:
-            self.add_bias(grads, g if self.bias_kind == 'each' else g.sum(0 if self.bias_kind == 'column' else 1))
+            self.add_bias(grads, g if self.bias_kind == 'each' else self.ones @ g if self.bias_kind == 'column'
+                          else g @ self.ones)
 
 
 class ChainKernel:
