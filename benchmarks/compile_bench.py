@@ -51,16 +51,23 @@ def graph_nodes(root):
 
 
 def first_calls(X, y, rounds):
-    """Seconds of the first step of a freshly compiled demo loss (trace, replay, backward, update), per round."""
-    times = []
+    """Seconds of the first step of a freshly compiled demo loss (trace, replay, backward, update) and, in
+    turn with it (the machine's load changes), of an interpreted step."""
+    firsts, interpreted = [], []
     for _ in range(rounds):
         model = nn.MLP(2, [16, 16, 1], rng=random.Random(1337))
-        step = micrograd.compile(demo_loss(model))
+        loss = demo_loss(model)
+        step = micrograd.compile(loss)
         gc.collect()
         start = time.perf_counter()
         sgd_step(step, model, X, y)
-        times.append(time.perf_counter() - start)
-    return times
+        firsts.append(time.perf_counter() - start)
+        gc.collect()
+        start = time.perf_counter()
+        sgd_step(lambda Xb, yb, loss=loss: loss([list(map(micrograd.Value, row)) for row in Xb],
+                                                list(map(micrograd.Value, yb))), model, X, y, 0.0)
+        interpreted.append(time.perf_counter() - start)
+    return firsts, interpreted
 
 
 def trace_memory(X, y):
@@ -147,10 +154,10 @@ def digits_epochs(rounds, learning_rate=0.5, batch=100):
     for epoch in range(rounds):
         order = list(range(len(X)))
         random.Random(epoch).shuffle(order)
-        runs = {"this project, compiled": lambda: ours("this project, compiled", order),
-                "PyTorch, matrices": lambda: theirs(order)}
+        runs = {"this project, compiled": lambda order=order: ours("this project, compiled", order),
+                "PyTorch, matrices": lambda order=order: theirs(order)}
         if epoch < 2:  # an interpreted epoch takes seconds
-            runs["this project, interpreted"] = lambda: ours("this project, interpreted", order)
+            runs["this project, interpreted"] = lambda order=order: ours("this project, interpreted", order)
         for name, run in runs.items():
             gc.collect()
             start = time.perf_counter()
@@ -165,7 +172,8 @@ def digits_epochs(rounds, learning_rate=0.5, batch=100):
 
 def report(interpreted_step, compiled_step, micrograd_step, torch_step, X, y, rounds, seconds):
     """Print the compile sections; returns {target: met}."""
-    first = statistics.median(first_calls(X, y, rounds))
+    firsts, interpreted = first_calls(X, y, rounds)
+    first, interpreted_now = statistics.median(firsts), statistics.median(interpreted)
     nodes, peak, kept = trace_memory(X, y)
     print("## 5. micrograd.compile: tracing and memory (the demo step of section 1)\n")
     print("| measure | value |")
@@ -174,7 +182,7 @@ def report(interpreted_step, compiled_step, micrograd_step, torch_step, X, y, ro
           f"micrograd 0.1.0, {interpreted_step / compiled_step:.0f}x interpreted, "
           f"{torch_step / compiled_step:.2f}x PyTorch matrices |")
     print(f"| first call: trace + replay + backward + update | {seconds(first)} "
-          f"({first / interpreted_step:.1f} interpreted steps) |")
+          f"({first / interpreted_now:.1f} interpreted steps of {seconds(interpreted_now)}, timed in turn with it) |")
     print(f"| nodes traced | {nodes} |")
     print(f"| tracemalloc peak of the first call | {peak / 1e6:.1f} MB ({peak / nodes:.0f} B per traced node) |")
     print(f"| kept by the compiled program | {kept / 1e6:.2f} MB ({kept / nodes:.0f} B per traced node) |")
@@ -191,5 +199,5 @@ def report(interpreted_step, compiled_step, micrograd_step, torch_step, X, y, ro
           f"last {losses[-1]:.12f}); {traces} traces (batches of 100 and the last one of 97).\n")
     return {
         "compiled training step at least as fast as PyTorch on whole matrices": compiled_step <= torch_step,
-        "first (tracing) call at most 4 interpreted steps": first <= 4 * interpreted_step,
+        "first (tracing) call at most 4 interpreted steps": first <= 4 * interpreted_now,
     }

@@ -286,6 +286,8 @@ def graph_rows(reference_engine, quick):
 # --- Report ------------------------------------------------------------------------------------
 
 def seconds(value):
+    if value < 0.01:
+        return f"{value * 1000:.2f} ms"
     return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.2f} s"
 
 

@@ -43,10 +43,11 @@ class OpKernel:
         self.op, self.out, self.backend = group.op, out, backend
         self.reads = [reader(slots) for slots in group.operands]
         # Operands read from the same slots (x * x) add their contributions first, then into grads once.
-        self.same = [next(j for j, other in enumerate(group.operands) if np.array_equal(other, slots))
-                     for slots in group.operands]
-        self.adds = [_adder(backend, slots, needs_grad) if self.same[i] == i else None
-                     for i, slots in enumerate(group.operands)]
+        same = [next(j for j, other in enumerate(group.operands) if np.array_equal(other, slots))
+                for slots in group.operands]
+        self.merges = [(first, i) for i, first in enumerate(same) if first != i]
+        self.adds = [(i, add) for i, slots in enumerate(group.operands) if same[i] == i
+                     for add in [_adder(backend, slots, needs_grad)] if add is not None]
 
     def forward(self, xp, values):
         operands = [read(values) for read in self.reads]
@@ -56,24 +57,23 @@ class OpKernel:
                                    for row in zip(*map(self.backend.floats, operands))])
 
     def backward(self, xp, values, grads, mask):
-        g, out = self.backend.unshared(grads[self.out]), values[self.out]
-        operands = [read(values) for read in self.reads]
+        out = self.out
+        g, operands = self.backend.unshared(grads[out]), [read(values) for read in self.reads]
         if self.op.array_derivative is not None:
-            contributions = self.op.array_derivative(xp, g, out, *operands)
+            contributions = self.op.array_derivative(xp, g, values[out], *operands)
             if len(contributions) != len(operands):
                 raise ValueError(f"the array_derivative of op {self.op.name!r} gave {len(contributions)} "
                                  f"gradient(s) for {len(operands)} operand(s)")
             if mask is not None:
                 contributions = [xp.where(mask, c, 0.0) for c in contributions]
         else:
-            contributions = self._node_by_node(g, out, operands, mask)
-        contributions = list(contributions)
-        for i, first in enumerate(self.same):
-            if first != i:
+            contributions = self._node_by_node(g, values[out], operands, mask)
+        if self.merges:
+            contributions = list(contributions)
+            for first, i in self.merges:
                 contributions[first] = contributions[first] + contributions[i]
-        for add, contribution in zip(self.adds, contributions):
-            if add is not None:
-                add(grads, contribution)
+        for i, add in self.adds:
+            add(grads, contributions[i])
 
     def _node_by_node(self, g, out, operands, mask):
         floats = self.backend.floats
@@ -154,6 +154,8 @@ class GemmKernel:
         self.bias_kind, bias_slots = bias
         if self.bias_kind is not None:
             self.bias, self.add_bias = reader(bias_slots), _adder(backend, bias_slots, needs_grad)
+            # Sums over rows or columns as products with ones: a quarter of the time of .sum(axis) here.
+            self.ones = backend.array(np.ones(self.shape[0 if self.bias_kind == 'column' else 1]))
 
     def forward(self, xp, values):
         product = self.rows(values) @ self.columns(values).T
@@ -169,7 +171,8 @@ class GemmKernel:
         if self.add_columns is not None:
             self.add_columns(grads, g.T @ self.rows(values))
         if self.bias_kind is not None and self.add_bias is not None:
-            self.add_bias(grads, g if self.bias_kind == 'each' else g.sum(0 if self.bias_kind == 'column' else 1))
+            self.add_bias(grads, g if self.bias_kind == 'each' else self.ones @ g if self.bias_kind == 'column'
+                          else g @ self.ones)
 
 
 class ChainKernel:

@@ -35,6 +35,8 @@ class Program:
         self.template = backend.array(template)
         self.captured = plan.captured
         self.kernels, self.comparisons = compiled_groups(plan, backend)
+        self._forwards = [(out, kernel.forward) for out, kernel in self.kernels]
+        self._backwards = [kernel.backward for _, kernel in reversed(self.kernels)]
         self.externals = slice(plan.inputs, plan.inputs + plan.arguments + len(plan.captured))
         self.result_slots = backend.index(np.array(plan.results, dtype=np.int64))
         self.result_kinds = [self._kind(slot) for slot in plan.results]
@@ -59,8 +61,8 @@ class Program:
             values[self.externals] = backend.array(data)
         xp = backend.xp
         with backend.quiet():
-            for out, kernel in self.kernels:
-                values[out] = kernel.forward(xp, values)
+            for out, forward in self._forwards:
+                values[out] = forward(xp, values)
             for compare, a, b, results in self.comparisons:
                 if not backend.equal(compare(a(values), b(values)), results):
                     return MISMATCH
@@ -141,9 +143,9 @@ class Program:
         grads[self.plan.results[k]] = g
         xp = backend.xp
         with backend.quiet():
-            for (_, kernel), step in zip(reversed(self.kernels), steps):
+            for backward, step in zip(self._backwards, steps):
                 if step is not _SKIP:
-                    kernel.backward(xp, values, grads, step)
+                    backward(xp, values, grads, step)
         return backend.floats(grads[slots])
 
 
