@@ -17,6 +17,7 @@ import sys
 import threading
 import warnings
 from pathlib import Path
+from typing import Optional, Sequence
 
 import micrograd
 from micrograd import examples, expr, viz
@@ -51,6 +52,9 @@ examples:
 
 the page steps through the forward pass, then the backward pass as backward() takes it;
 expressions may use {expr.ALLOWED}"""
+
+
+__all__ = ['main', 'build_parser', 'CommandError']
 
 
 class CommandError(Exception):
@@ -128,7 +132,7 @@ def _output_file(text):
     return Path(text)
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog='micrograd', description="Draw computational graphs with their values "
                      "and gradients, step through backpropagation on a page, and train a small network "
                      "on the moons data set.")
@@ -190,7 +194,7 @@ def _graph_arguments(command, verb):
                          help=f"{verb} the graph of this expression (one starting with '-' works too)")
 
 
-def main(argv=None):
+def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the command line; returns the exit status (see the module's docstring)."""
     with _signals_end_the_command():
         try:
