@@ -57,7 +57,25 @@ def _namespace(module, power, where):
     return _Namespace(module, power, where)
 
 
-class NumpyBackend:
+class _Backend:
+    """What the backends share: reading slots of the value buffer (each backend says how to index it)."""
+
+    def index(self, slots):
+        """slots as an index of this backend's value buffer."""
+        raise NotImplementedError
+
+    def reader(self, slots):
+        """A function of the value buffer returning the values at slots, in their shape."""
+        span = _consecutive(slots)
+        if span is None:
+            index = self.index(slots)
+            return lambda values: values[index]
+        start, stop = span
+        shape = slots.shape
+        return lambda values: values[start:stop].reshape(shape)
+
+
+class NumpyBackend(_Backend):
     name = 'numpy'
 
     def __init__(self):
@@ -80,15 +98,6 @@ class NumpyBackend:
     def unshared(self, view):
         """view, safe to add into the buffer it views (numpy sees the overlap itself)."""
         return view
-
-    def reader(self, slots):
-        """A function of the value buffer returning the values at slots, in their shape."""
-        span = _consecutive(slots)
-        if span is None:
-            return lambda values: values[slots]
-        start, stop = span
-        shape = slots.shape
-        return lambda values: values[start:stop].reshape(shape)
 
     def adder(self, slots):
         """A function adding an array shaped like slots (or broadcastable to it) into the gradient buffer."""
@@ -136,7 +145,7 @@ class NumpyBackend:
         return np.errstate(all='ignore')
 
 
-class TorchBackend:
+class TorchBackend(_Backend):
     name = 'torch'
 
     def __init__(self, device=None):
@@ -159,15 +168,6 @@ class TorchBackend:
 
     def unshared(self, view):
         return view.clone()  # index_add_ refuses a source that shares memory with its target
-
-    def reader(self, slots):
-        span = _consecutive(slots)
-        if span is None:
-            index = self.index(slots)
-            return lambda values: values[index]
-        start, stop = span
-        shape = slots.shape
-        return lambda values: values[start:stop].reshape(shape)
 
     def adder(self, slots):
         span, shape = _consecutive(slots), slots.shape
